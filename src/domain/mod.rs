@@ -1,0 +1,13 @@
+//! The pure core: prompts, sections, variables, versions. No I/O here.
+
+pub mod content;
+pub mod name;
+pub mod section;
+pub mod variable;
+pub mod version;
+
+pub use content::{PromptContent, PromptType, STANDARD_KINDS, is_identifier};
+pub use name::{NameError, PromptName};
+pub use section::{MessageRole, Section, SectionKind};
+pub use variable::{VarType, VariableDecls, VariableSpec, VariableUse, variable_uses};
+pub use version::{Draft, PromptSummary, Version, VersionInfo};

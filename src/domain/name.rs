@@ -1,0 +1,134 @@
+//! Prompt names: folder-style paths such as `support/triage`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The longest name a prompt may have, in characters.
+pub const MAX_NAME_LEN: usize = 200;
+
+/// Why a prompt name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("prompt name is empty")]
+    Empty,
+    #[error("prompt name `{0}` is longer than {MAX_NAME_LEN} characters")]
+    TooLong(String),
+    #[error(
+        "prompt name `{name}` has `{ch}`: use lowercase letters, digits, `-`, `_`, `.` and `/` for folders"
+    )]
+    BadChar { name: String, ch: char },
+    #[error("prompt name `{0}` starts or ends with `/`")]
+    EdgeSlash(String),
+    #[error("prompt name `{0}` has an empty folder (`//`)")]
+    DoubleSlash(String),
+    #[error("prompt name `{0}` has a `.` or `..` folder")]
+    DotSegment(String),
+}
+
+/// A validated prompt name: lowercase letters, digits, `-`, `_`, `.`, and `/` between folders.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PromptName(String);
+
+impl PromptName {
+    /// Validates `raw` as a prompt name.
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        if raw.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if raw.chars().count() > MAX_NAME_LEN {
+            return Err(NameError::TooLong(raw.to_string()));
+        }
+        if let Some(ch) = raw.chars().find(|c| {
+            !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/'))
+        }) {
+            return Err(NameError::BadChar { name: raw.to_string(), ch });
+        }
+        if raw.starts_with('/') || raw.ends_with('/') {
+            return Err(NameError::EdgeSlash(raw.to_string()));
+        }
+        if raw.contains("//") {
+            return Err(NameError::DoubleSlash(raw.to_string()));
+        }
+        // `.` and `..` folders would let an export escape its directory.
+        if raw.split('/').any(|seg| seg == "." || seg == "..") {
+            return Err(NameError::DotSegment(raw.to_string()));
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The folder part (`support` for `support/triage`), if any.
+    pub fn folder(&self) -> Option<&str> {
+        self.0.rsplit_once('/').map(|(folder, _)| folder)
+    }
+
+    /// The last path segment (`triage` for `support/triage`).
+    pub fn leaf(&self) -> &str {
+        self.0.rsplit_once('/').map_or(&self.0, |(_, leaf)| leaf)
+    }
+}
+
+impl TryFrom<String> for PromptName {
+    type Error = NameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<PromptName> for String {
+    fn from(value: PromptName) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for PromptName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_folder_names() {
+        for ok in ["triage", "support/triage", "a-b_c.d/e2", "x", "v1.2/x"] {
+            assert!(PromptName::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_names_with_reason() {
+        assert_eq!(PromptName::parse(""), Err(NameError::Empty));
+        assert!(matches!(PromptName::parse("Support"), Err(NameError::BadChar { ch: 'S', .. })));
+        assert!(matches!(PromptName::parse("a b"), Err(NameError::BadChar { ch: ' ', .. })));
+        assert!(matches!(PromptName::parse("/a"), Err(NameError::EdgeSlash(_))));
+        assert!(matches!(PromptName::parse("a/"), Err(NameError::EdgeSlash(_))));
+        assert!(matches!(PromptName::parse("a//b"), Err(NameError::DoubleSlash(_))));
+        assert!(matches!(PromptName::parse("a/../b"), Err(NameError::DotSegment(_))));
+        assert!(matches!(PromptName::parse(".."), Err(NameError::DotSegment(_))));
+        let long = "a".repeat(201);
+        assert!(matches!(PromptName::parse(&long), Err(NameError::TooLong(_))));
+        assert!(PromptName::parse(&"a".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn error_message_names_the_problem() {
+        let err = PromptName::parse("Bad Name").unwrap_err().to_string();
+        assert!(err.contains("`Bad Name`") && err.contains("`B`"), "{err}");
+    }
+
+    #[test]
+    fn folder_and_leaf() {
+        let n = PromptName::parse("support/email/triage").unwrap();
+        assert_eq!(n.folder(), Some("support/email"));
+        assert_eq!(n.leaf(), "triage");
+    }
+}

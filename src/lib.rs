@@ -1,0 +1,3 @@
+//! galley: a terminal workbench for the whole life of an LLM prompt.
+
+pub mod domain;
