@@ -1,3 +1,4 @@
 //! galley: a terminal workbench for the whole life of an LLM prompt.
 
 pub mod domain;
+pub mod prompt_file;

@@ -200,7 +200,11 @@ mod tests {
         let text = PromptContent::blank(PromptType::Text);
         let kinds: Vec<_> = text.sections.iter().map(|s| s.kind).collect();
         assert_eq!(kinds, STANDARD_KINDS);
-        assert!(text.sections.iter().all(|s| s.body.is_empty() && s.role.is_none()));
+        assert!(
+            text.sections
+                .iter()
+                .all(|s| s.body.is_empty() && s.role.is_none())
+        );
         let chat = PromptContent::blank(PromptType::Chat);
         assert_eq!(chat.sections[2].role, Some(MessageRole::User));
         assert_eq!(chat.sections[0].role, Some(MessageRole::System));
@@ -225,7 +229,8 @@ mod tests {
     #[test]
     fn validation_names_the_problem() {
         let mut p = PromptContent::blank(PromptType::Text);
-        p.sections.push(Section::new(SectionKind::Placeholder, "history", None, ""));
+        p.sections
+            .push(Section::new(SectionKind::Placeholder, "history", None, ""));
         assert!(p.validate().unwrap_err().contains("only chat prompts"));
         let mut c = PromptContent::blank(PromptType::Chat);
         c.variables.insert(

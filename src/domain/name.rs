@@ -43,7 +43,10 @@ impl PromptName {
         if let Some(ch) = raw.chars().find(|c| {
             !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/'))
         }) {
-            return Err(NameError::BadChar { name: raw.to_string(), ch });
+            return Err(NameError::BadChar {
+                name: raw.to_string(),
+                ch,
+            });
         }
         if raw.starts_with('/') || raw.ends_with('/') {
             return Err(NameError::EdgeSlash(raw.to_string()));
@@ -107,15 +110,39 @@ mod tests {
     #[test]
     fn refuses_bad_names_with_reason() {
         assert_eq!(PromptName::parse(""), Err(NameError::Empty));
-        assert!(matches!(PromptName::parse("Support"), Err(NameError::BadChar { ch: 'S', .. })));
-        assert!(matches!(PromptName::parse("a b"), Err(NameError::BadChar { ch: ' ', .. })));
-        assert!(matches!(PromptName::parse("/a"), Err(NameError::EdgeSlash(_))));
-        assert!(matches!(PromptName::parse("a/"), Err(NameError::EdgeSlash(_))));
-        assert!(matches!(PromptName::parse("a//b"), Err(NameError::DoubleSlash(_))));
-        assert!(matches!(PromptName::parse("a/../b"), Err(NameError::DotSegment(_))));
-        assert!(matches!(PromptName::parse(".."), Err(NameError::DotSegment(_))));
+        assert!(matches!(
+            PromptName::parse("Support"),
+            Err(NameError::BadChar { ch: 'S', .. })
+        ));
+        assert!(matches!(
+            PromptName::parse("a b"),
+            Err(NameError::BadChar { ch: ' ', .. })
+        ));
+        assert!(matches!(
+            PromptName::parse("/a"),
+            Err(NameError::EdgeSlash(_))
+        ));
+        assert!(matches!(
+            PromptName::parse("a/"),
+            Err(NameError::EdgeSlash(_))
+        ));
+        assert!(matches!(
+            PromptName::parse("a//b"),
+            Err(NameError::DoubleSlash(_))
+        ));
+        assert!(matches!(
+            PromptName::parse("a/../b"),
+            Err(NameError::DotSegment(_))
+        ));
+        assert!(matches!(
+            PromptName::parse(".."),
+            Err(NameError::DotSegment(_))
+        ));
         let long = "a".repeat(201);
-        assert!(matches!(PromptName::parse(&long), Err(NameError::TooLong(_))));
+        assert!(matches!(
+            PromptName::parse(&long),
+            Err(NameError::TooLong(_))
+        ));
         assert!(PromptName::parse(&"a".repeat(200)).is_ok());
     }
 

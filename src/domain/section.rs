@@ -72,10 +72,16 @@ impl FromStr for SectionKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
-        Self::ALL.into_iter().find(|k| k.as_str() == wanted).ok_or_else(|| {
-            let names: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
-            format!("unknown section kind `{s}` (expected one of: {})", names.join(", "))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
+                format!(
+                    "unknown section kind `{s}` (expected one of: {})",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -112,7 +118,9 @@ impl FromStr for MessageRole {
             "system" => Ok(Self::System),
             "user" => Ok(Self::User),
             "assistant" => Ok(Self::Assistant),
-            _ => Err(format!("unknown message role `{s}` (expected system, user or assistant)")),
+            _ => Err(format!(
+                "unknown message role `{s}` (expected system, user or assistant)"
+            )),
         }
     }
 }
@@ -131,7 +139,12 @@ pub struct Section {
 impl Section {
     /// A section with a normalised title and body.
     pub fn new(kind: SectionKind, title: &str, role: Option<MessageRole>, body: &str) -> Self {
-        Self { kind, title: normalize_title(title), role, body: normalize_body(body) }
+        Self {
+            kind,
+            title: normalize_title(title),
+            role,
+            body: normalize_body(body),
+        }
     }
 
     /// An empty section of `kind` with its default title.
@@ -169,13 +182,24 @@ mod tests {
         for kind in SectionKind::ALL {
             assert_eq!(kind.as_str().parse::<SectionKind>().unwrap(), kind);
         }
-        assert_eq!("output-format".parse::<SectionKind>().unwrap(), SectionKind::OutputFormat);
-        assert!("bogus".parse::<SectionKind>().unwrap_err().contains("bogus"));
+        assert_eq!(
+            "output-format".parse::<SectionKind>().unwrap(),
+            SectionKind::OutputFormat
+        );
+        assert!(
+            "bogus"
+                .parse::<SectionKind>()
+                .unwrap_err()
+                .contains("bogus")
+        );
     }
 
     #[test]
     fn bodies_are_normalised() {
-        assert_eq!(normalize_body("\n\n  indented\nnext  \n\n"), "  indented\nnext");
+        assert_eq!(
+            normalize_body("\n\n  indented\nnext  \n\n"),
+            "  indented\nnext"
+        );
         assert_eq!(normalize_body("a\r\nb"), "a\nb");
         assert_eq!(normalize_body(" \n \n"), "");
         assert_eq!(normalize_body("\n  \n  x"), "  x");

@@ -60,7 +60,11 @@ impl VarType {
             },
             Self::List | Self::Object => {
                 let value: Value = serde_json::from_str(text).map_err(|_| bad())?;
-                if self.accepts(&value) { Ok(value) } else { Err(bad()) }
+                if self.accepts(&value) {
+                    Ok(value)
+                } else {
+                    Err(bad())
+                }
             }
         }
     }
@@ -154,7 +158,12 @@ pub fn variable_uses(decls: &VariableDecls, used: &[String]) -> Vec<VariableUse>
             let is_used = used.iter().any(|u| u == name);
             (
                 name.clone(),
-                VariableUse { name: name.clone(), spec: spec.clone(), declared: true, used: is_used },
+                VariableUse {
+                    name: name.clone(),
+                    spec: spec.clone(),
+                    declared: true,
+                    used: is_used,
+                },
             )
         })
         .collect();
@@ -189,7 +198,11 @@ mod tests {
         let mut decls = VariableDecls::new();
         decls.insert(
             "tone".into(),
-            VariableSpec { required: false, default: Some(json!("warm")), ..Default::default() },
+            VariableSpec {
+                required: false,
+                default: Some(json!("warm")),
+                ..Default::default()
+            },
         );
         let uses = variable_uses(&decls, &["question".into(), "tone".into()]);
         assert_eq!(uses.len(), 2);
