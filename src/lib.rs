@@ -2,3 +2,4 @@
 
 pub mod domain;
 pub mod prompt_file;
+pub mod template;

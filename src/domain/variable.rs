@@ -92,6 +92,23 @@ impl FromStr for VarType {
     }
 }
 
+/// What kind of JSON value this is, for messages ("a number `3`").
+pub fn json_kind(value: &Value) -> String {
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    };
+    let mut shown = value.to_string();
+    if shown.chars().count() > 40 {
+        shown = shown.chars().take(37).collect::<String>() + "...";
+    }
+    format!("{kind} `{shown}`")
+}
+
 /// A variable's declaration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariableSpec {

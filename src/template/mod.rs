@@ -1,0 +1,375 @@
+//! Rendering: minijinja templates in section bodies, strict about variables, with errors that
+//! name the section, line and column.
+
+mod includes;
+mod inputs;
+
+use std::collections::BTreeSet;
+
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
+use serde_json::{Map, Value as Json};
+
+use crate::domain::{MessageRole, PromptContent, PromptType, SectionKind, variable_uses};
+
+pub use includes::{ResolveError, SnippetSet, referenced_templates, resolve, snippet_text};
+pub use inputs::{VarInputs, check_types, parse_var_args};
+
+/// Names the engine provides itself; they are never prompt variables.
+const ENGINE_GLOBALS: [&str; 5] = ["range", "dict", "namespace", "debug", "loop"];
+
+/// Why a prompt could not be rendered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RenderError {
+    #[error("template error in section `{section}`{}: {message}", at(*line, *column))]
+    Syntax {
+        section: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error(
+        "missing variable `{name}` (used in section `{section}`); pass it with --var {name}=..."
+    )]
+    MissingVariable { name: String, section: String },
+    #[error("variable `{name}` {problem}")]
+    WrongType { name: String, problem: String },
+    #[error("render error in section `{section}`{}: {message}", at(*line, *column))]
+    Runtime {
+        section: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("include cycle: {}", cycle.join(" → "))]
+    IncludeCycle { cycle: Vec<String> },
+    #[error("section `{section}` includes `{name}`, which is not a prompt in this workspace")]
+    UnknownSnippet { name: String, section: String },
+}
+
+fn at(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" (line {l}, column {c})"),
+        (Some(l), None) => format!(" (line {l})"),
+        _ => String::new(),
+    }
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChatMessage {
+    pub role: MessageRole,
+    pub content: String,
+}
+
+/// A rendered prompt.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rendered {
+    Text(String),
+    Messages(Vec<ChatMessage>),
+}
+
+/// A prompt ready to render: its content, with its snippets resolved.
+pub struct Template<'a> {
+    content: &'a PromptContent,
+    env: Environment<'static>,
+}
+
+impl<'a> Template<'a> {
+    /// Compiles every section body (and the snippets); a syntax error names its section, line
+    /// and column.
+    pub fn compile(content: &'a PromptContent, snippets: &SnippetSet) -> Result<Self, RenderError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        for (name, text) in snippets {
+            env.add_template_owned(name.clone(), text.clone())
+                .map_err(|e| syntax_error(&format!("included {name}"), text, &e))?;
+        }
+        for (i, section) in content.sections.iter().enumerate() {
+            if section.kind == SectionKind::Placeholder {
+                continue;
+            }
+            env.add_template_owned(section_key(i), section.body.clone())
+                .map_err(|e| syntax_error(&section.title, &section.body, &e))?;
+        }
+        Ok(Self { content, env })
+    }
+
+    /// The variables the text uses (sections and included snippets, plus placeholder slots),
+    /// sorted.
+    pub fn used_variables(&self) -> Vec<String> {
+        self.used_by_section()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// (variable, first section using it), in section order.
+    fn used_by_section(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut push = |name: String, section: &str| {
+            if !ENGINE_GLOBALS.contains(&name.as_str()) && !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, section.to_string()));
+            }
+        };
+        for (i, section) in self.content.sections.iter().enumerate() {
+            if section.kind == SectionKind::Placeholder {
+                push(section.title.clone(), &section.title);
+                continue;
+            }
+            let Ok(tmpl) = self.env.get_template(&section_key(i)) else {
+                continue;
+            };
+            let mut names: Vec<_> = tmpl.undeclared_variables(false).into_iter().collect();
+            names.sort();
+            for name in names {
+                push(name, &section.title);
+            }
+            for snippet in referenced_templates(&section.body) {
+                self.snippet_variables(&snippet, &section.title, &mut push, &mut Vec::new());
+            }
+        }
+        out
+    }
+
+    fn snippet_variables(
+        &self,
+        snippet: &str,
+        section: &str,
+        push: &mut impl FnMut(String, &str),
+        seen: &mut Vec<String>,
+    ) {
+        if seen.iter().any(|s| s == snippet) {
+            return;
+        }
+        seen.push(snippet.to_string());
+        let Ok(tmpl) = self.env.get_template(snippet) else {
+            return;
+        };
+        let mut names: Vec<_> = tmpl.undeclared_variables(false).into_iter().collect();
+        names.sort();
+        for name in names {
+            push(name, section);
+        }
+        for inner in referenced_templates(tmpl.source()) {
+            self.snippet_variables(&inner, section, push, seen);
+        }
+    }
+
+    /// Renders with `values`: declared defaults fill what is not given, every value is checked
+    /// against its declared type, and a missing required variable is named with its section.
+    pub fn render(&self, values: &Map<String, Json>) -> Result<Rendered, RenderError> {
+        let context = self.context(values)?;
+        let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
+        let mut parts: Vec<(Option<MessageRole>, Option<&str>, String)> = Vec::new();
+        for (i, section) in self.content.sections.iter().enumerate() {
+            if section.kind == SectionKind::Placeholder {
+                continue;
+            }
+            let tmpl = self
+                .env
+                .get_template(&section_key(i))
+                .expect("compiled in compile()");
+            let text = tmpl
+                .render(&ctx)
+                .map_err(|e| self.runtime_error(i, &e, &context))?;
+            parts.push((section.role, Some(&section.title), text));
+        }
+        match self.content.prompt_type {
+            PromptType::Text => Ok(Rendered::Text(self.join_text(&parts))),
+            PromptType::Chat => self.messages(parts, &context).map(Rendered::Messages),
+        }
+    }
+
+    fn join_text(&self, parts: &[(Option<MessageRole>, Option<&str>, String)]) -> String {
+        parts
+            .iter()
+            .filter(|(_, _, text)| !text.trim().is_empty())
+            .map(|(_, title, text)| match title {
+                Some(title) if self.content.headings => {
+                    format!("## {title}\n\n{}", text.trim_end())
+                }
+                _ => text.trim_end().to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    }
+
+    fn messages(
+        &self,
+        parts: Vec<(Option<MessageRole>, Option<&str>, String)>,
+        context: &Map<String, Json>,
+    ) -> Result<Vec<ChatMessage>, RenderError> {
+        let mut messages: Vec<ChatMessage> = Vec::new();
+        let mut parts = parts.into_iter();
+        // Messages from a placeholder are never merged with the sections around them.
+        let mut last_from_placeholder = false;
+        for section in &self.content.sections {
+            if section.kind == SectionKind::Placeholder {
+                let filled = placeholder_messages(&section.title, context.get(&section.title))?;
+                last_from_placeholder |= !filled.is_empty();
+                messages.extend(filled);
+                continue;
+            }
+            let (role, _, text) = parts.next().expect("one part per non-placeholder section");
+            let text = text.trim_end();
+            if text.trim().is_empty() {
+                continue;
+            }
+            let role = role.unwrap_or(MessageRole::System);
+            match messages.last_mut() {
+                // Consecutive sections of one role make one message.
+                Some(last) if last.role == role && !last_from_placeholder => {
+                    last.content.push_str("\n\n");
+                    last.content.push_str(text);
+                }
+                _ => messages.push(ChatMessage {
+                    role,
+                    content: text.to_string(),
+                }),
+            }
+            last_from_placeholder = false;
+        }
+        Ok(messages)
+    }
+
+    /// The render context: given values checked against declarations, defaults filled in,
+    /// required ones present.
+    fn context(&self, values: &Map<String, Json>) -> Result<Map<String, Json>, RenderError> {
+        check_types(&self.content.variables, values)?;
+        let mut context = values.clone();
+        for (name, spec) in &self.content.variables {
+            if !context.contains_key(name)
+                && let Some(default) = &spec.default
+            {
+                context.insert(name.clone(), default.clone());
+            }
+        }
+        let used = self.used_by_section();
+        let names: Vec<String> = used.iter().map(|(n, _)| n.clone()).collect();
+        for var in variable_uses(&self.content.variables, &names) {
+            if var.used && var.spec.must_be_given() && !context.contains_key(&var.name) {
+                let section = used
+                    .iter()
+                    .find(|(n, _)| *n == var.name)
+                    .map(|(_, s)| s.clone())
+                    .unwrap_or_default();
+                return Err(RenderError::MissingVariable {
+                    name: var.name,
+                    section,
+                });
+            }
+        }
+        Ok(context)
+    }
+
+    fn runtime_error(
+        &self,
+        index: usize,
+        err: &minijinja::Error,
+        context: &Map<String, Json>,
+    ) -> RenderError {
+        let section = &self.content.sections[index];
+        if err.kind() == ErrorKind::UndefinedError {
+            // Name the variable: the first one this section uses that has no value.
+            if let Ok(tmpl) = self.env.get_template(&section_key(index)) {
+                let mut names: Vec<_> = tmpl.undeclared_variables(false).into_iter().collect();
+                names.sort();
+                if let Some(name) = names
+                    .into_iter()
+                    .find(|n| !context.contains_key(n) && !ENGINE_GLOBALS.contains(&n.as_str()))
+                {
+                    return RenderError::MissingVariable {
+                        name,
+                        section: section.title.clone(),
+                    };
+                }
+            }
+        }
+        let (line, column) = position(&section.body, err);
+        let message = err.detail().map_or_else(
+            || err.kind().to_string(),
+            |d| format!("{}: {d}", err.kind()),
+        );
+        let section_name = match err.name() {
+            Some(name) if name != section_key(index) => format!("{} (in {name})", section.title),
+            _ => section.title.clone(),
+        };
+        RenderError::Runtime {
+            section: section_name,
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+fn section_key(index: usize) -> String {
+    format!("\u{0}section:{index}")
+}
+
+fn syntax_error(section: &str, source: &str, err: &minijinja::Error) -> RenderError {
+    let (line, column) = position(source, err);
+    let message = err.detail().map_or_else(
+        || err.kind().to_string(),
+        |d| format!("{}: {d}", err.kind()),
+    );
+    RenderError::Syntax {
+        section: section.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// Line and column (1-based, in characters) of an error inside `source`.
+fn position(source: &str, err: &minijinja::Error) -> (Option<usize>, Option<usize>) {
+    let line = err.line();
+    let column = err.range().filter(|r| r.start <= source.len()).map(|r| {
+        let before = &source[..r.start];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        before[line_start..].chars().count() + 1
+    });
+    (line, column)
+}
+
+fn placeholder_messages(slot: &str, value: Option<&Json>) -> Result<Vec<ChatMessage>, RenderError> {
+    let wrong = |problem: String| RenderError::WrongType {
+        name: slot.to_string(),
+        problem,
+    };
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let Json::Array(items) = value else {
+        return Err(wrong(format!(
+            "fills a message placeholder and must be a list of {{role, content}} messages, got {}",
+            crate::domain::variable::json_kind(value)
+        )));
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let role = item.get("role").and_then(Json::as_str).unwrap_or_default();
+            let role: MessageRole = role
+                .parse()
+                .map_err(|e: String| wrong(format!("message {}: {e}", i + 1)))?;
+            let content = item
+                .get("content")
+                .and_then(Json::as_str)
+                .ok_or_else(|| wrong(format!("message {} has no text `content`", i + 1)))?;
+            Ok(ChatMessage {
+                role,
+                content: content.to_string(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
