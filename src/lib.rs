@@ -2,4 +2,5 @@
 
 pub mod domain;
 pub mod prompt_file;
+pub mod store;
 pub mod template;
