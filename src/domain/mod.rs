@@ -3,11 +3,13 @@
 pub mod content;
 pub mod name;
 pub mod section;
+pub mod selector;
 pub mod variable;
 pub mod version;
 
 pub use content::{PromptContent, PromptType, STANDARD_KINDS, is_identifier};
 pub use name::{NameError, PromptName};
 pub use section::{MessageRole, Section, SectionKind};
+pub use selector::VersionRef;
 pub use variable::{VarType, VariableDecls, VariableSpec, VariableUse, variable_uses};
 pub use version::{Draft, PromptSummary, Version, VersionInfo};

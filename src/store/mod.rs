@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use audit::AuditEntry;
 pub use migrations::latest as latest_schema;
-pub use prompts::{PromptRow, VersionRow};
+pub use prompts::{DraftRow, PromptRow, VersionRow};
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

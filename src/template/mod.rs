@@ -108,6 +108,27 @@ impl<'a> Template<'a> {
             .collect()
     }
 
+    /// The variables this prompt declares and uses. Undeclared names count as required strings,
+    /// except message placeholders: an unfilled slot adds no messages, so it is an optional list.
+    pub fn variable_uses(&self) -> Vec<crate::domain::VariableUse> {
+        let mut uses = variable_uses(&self.content.variables, &self.used_variables());
+        for var in uses
+            .iter_mut()
+            .filter(|u| !u.declared && self.is_placeholder(&u.name))
+        {
+            var.spec.var_type = crate::domain::VarType::List;
+            var.spec.required = false;
+        }
+        uses
+    }
+
+    fn is_placeholder(&self, name: &str) -> bool {
+        self.content
+            .sections
+            .iter()
+            .any(|s| s.kind == SectionKind::Placeholder && s.title == name)
+    }
+
     /// (variable, first section using it), in section order.
     fn used_by_section(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
@@ -250,8 +271,7 @@ impl<'a> Template<'a> {
             }
         }
         let used = self.used_by_section();
-        let names: Vec<String> = used.iter().map(|(n, _)| n.clone()).collect();
-        for var in variable_uses(&self.content.variables, &names) {
+        for var in self.variable_uses() {
             if var.used && var.spec.must_be_given() && !context.contains_key(&var.name) {
                 let section = used
                     .iter()

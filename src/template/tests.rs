@@ -178,7 +178,29 @@ fn chat_groups_roles_and_fills_placeholders() {
         ))
         .unwrap_err();
     assert!(err.to_string().contains("list of {role, content}"), "{err}");
-    // A placeholder is a required list unless declared optional.
+    // An unfilled placeholder adds no messages, unless it is declared required.
+    let out = t
+        .render(&vars(json!({"who": "x", "question": "q"})))
+        .unwrap();
+    assert!(matches!(out, Rendered::Messages(ref m) if m.len() == 2));
+    let history = t
+        .variable_uses()
+        .into_iter()
+        .find(|u| u.name == "history")
+        .unwrap();
+    assert_eq!(
+        (history.spec.var_type, history.spec.required),
+        (VarType::List, false)
+    );
+    let mut c = c.clone();
+    c.variables.insert(
+        "history".into(),
+        VariableSpec {
+            var_type: VarType::List,
+            ..Default::default()
+        },
+    );
+    let t = Template::compile(&c, &SnippetSet::new()).unwrap();
     let err = t
         .render(&vars(json!({"who": "x", "question": "q"})))
         .unwrap_err();

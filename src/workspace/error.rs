@@ -1,0 +1,71 @@
+//! What a workspace operation can fail with: one clear line each.
+
+use std::path::PathBuf;
+
+use crate::domain::{NameError, PromptName};
+use crate::prompt_file::{ParseError, WriteError};
+use crate::store::StoreError;
+use crate::template::RenderError;
+
+/// Why a workspace operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    #[error("no prompt `{0}` in this workspace (see `galley list`)")]
+    PromptNotFound(PromptName),
+    #[error("prompt `{0}` already exists")]
+    PromptExists(PromptName),
+    #[error("prompt `{name}` has no version {number} (latest is {latest})")]
+    VersionNotFound {
+        name: PromptName,
+        number: u32,
+        latest: u32,
+    },
+    #[error("you have no draft of `{0}`")]
+    NoDraft(PromptName),
+    #[error("nothing to commit: your draft of `{name}` is identical to version {version}")]
+    NothingToCommit { name: PromptName, version: u32 },
+    #[error(
+        "your draft of `{name}` started from version {base} but {author} has since committed version {latest}; \
+         review with `galley diff {name} {latest} draft`, then commit with --force to supersede it"
+    )]
+    StaleDraft {
+        name: PromptName,
+        base: u32,
+        latest: u32,
+        author: String,
+    },
+    #[error("invalid prompt `{name}`: {message}")]
+    Invalid { name: String, message: String },
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no template `{name}` (available: {available})")]
+    UnknownTemplate { name: String, available: String },
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Results of workspace operations.
+pub type Result<T, E = WorkspaceError> = std::result::Result<T, E>;
+
+impl WorkspaceError {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

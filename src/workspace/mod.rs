@@ -1,0 +1,299 @@
+//! The application API: every use case, for every front end (CLI, TUI, server). Each loads
+//! through the store, applies the domain's rules, and writes its result with an audit entry in
+//! one transaction. No front end holds a business rule or a line of SQL.
+
+mod drafts;
+mod error;
+mod exchange;
+mod render;
+pub mod settings;
+pub mod starters;
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::domain::{PromptContent, PromptName, PromptSummary, Version, VersionInfo, VersionRef};
+use crate::store::{AuditEntry, PromptRow, Store, StoreError, Tx, VersionRow};
+
+pub use error::{Result, WorkspaceError};
+pub use exchange::{ImportOutcome, ImportReport};
+pub use render::RenderOutput;
+pub use settings::Config;
+
+/// An open workspace, acting as one user.
+pub struct Workspace {
+    store: Store,
+    user: String,
+}
+
+/// Where a working copy came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The user's draft, started from the given version.
+    Draft { base: Option<u32> },
+    /// A committed version.
+    Version { number: u32 },
+}
+
+/// Content picked by a [`VersionRef`], with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub name: PromptName,
+    pub source: Source,
+    pub content: PromptContent,
+    /// The version's record when `source` is a version.
+    pub version: Option<VersionInfo>,
+}
+
+pub(crate) fn now() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Millisecond)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| jiff::Timestamp::now().to_string())
+}
+
+impl Workspace {
+    /// Opens (creating and migrating if needed) the workspace file at `path`, acting as `user`.
+    pub fn open(path: &Path, user: &str) -> Result<Self> {
+        let store = Store::open(path)?;
+        Ok(Self {
+            store,
+            user: user.to_string(),
+        })
+    }
+
+    /// The workspace file.
+    pub fn path(&self) -> &Path {
+        self.store.path()
+    }
+
+    /// Who is acting.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    fn prompt_row(&self, tx: &Tx<'_>, name: &PromptName) -> Result<PromptRow> {
+        tx.prompt(name)?
+            .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))
+    }
+
+    /// Creates a prompt and commits `content` as its version 1.
+    pub fn create_prompt(
+        &mut self,
+        name: &PromptName,
+        mut content: PromptContent,
+        tags: &[String],
+        message: &str,
+    ) -> Result<Version> {
+        content.normalize();
+        content
+            .validate()
+            .map_err(|message| WorkspaceError::Invalid {
+                name: name.to_string(),
+                message,
+            })?;
+        crate::template::Template::compile(&content, &Default::default())?;
+        let user = self.user.clone();
+        let tags = normalize_tags(tags);
+        self.store.write(|tx| {
+            if tx.prompt(name)?.is_some() {
+                return Err(WorkspaceError::PromptExists(name.clone()));
+            }
+            let at = now();
+            let id = tx.insert_prompt(name, &content, &tags, &user, &at)?;
+            tx.append_audit(
+                &user,
+                &at,
+                "prompt.create",
+                name.as_str(),
+                &json!({"type": content.prompt_type, "tags": tags}),
+            )?;
+            commit_version(tx, id, name, &content, &user, &at, message, 1, None)
+        })
+    }
+
+    /// Every prompt (those whose name starts with `prefix`, when given), sorted by name.
+    pub fn list(&self, prefix: Option<&str>) -> Result<Vec<PromptSummary>> {
+        Ok(self.store.read().list_prompts(&self.user, prefix)?)
+    }
+
+    /// One prompt's summary.
+    pub fn summary(&self, name: &PromptName) -> Result<PromptSummary> {
+        let tx = self.store.read();
+        let row = self.prompt_row(&tx, name)?;
+        let has_draft = tx.draft(row.id, &self.user)?.is_some();
+        Ok(PromptSummary {
+            name: row.name,
+            prompt_type: row.prompt_type,
+            description: row.description,
+            tags: row.tags,
+            latest_version: row.latest_version,
+            latest_hash: row.latest_hash,
+            updated_at: row.updated_at,
+            has_draft,
+        })
+    }
+
+    /// A prompt's versions, newest first.
+    pub fn log(&self, name: &PromptName) -> Result<Vec<VersionInfo>> {
+        let tx = self.store.read();
+        let row = self.prompt_row(&tx, name)?;
+        Ok(tx.versions(row.id)?)
+    }
+
+    /// One committed version, with its content.
+    pub fn version(&self, name: &PromptName, number: u32) -> Result<Version> {
+        let tx = self.store.read();
+        let row = self.prompt_row(&tx, name)?;
+        let v = tx
+            .version(row.id, number)?
+            .ok_or(WorkspaceError::VersionNotFound {
+                name: name.clone(),
+                number,
+                latest: row.latest_version.unwrap_or(0),
+            })?;
+        Ok(to_version(name, v))
+    }
+
+    /// The content a [`VersionRef`] points at. `Latest` is the newest version; `Draft` is the
+    /// user's draft, or an error when there is none.
+    pub fn resolve(&self, name: &PromptName, which: VersionRef) -> Result<Resolved> {
+        let tx = self.store.read();
+        let row = self.prompt_row(&tx, name)?;
+        let number = match which {
+            VersionRef::Draft => {
+                let draft = tx
+                    .draft(row.id, &self.user)?
+                    .ok_or_else(|| WorkspaceError::NoDraft(name.clone()))?;
+                return Ok(Resolved {
+                    name: name.clone(),
+                    source: Source::Draft {
+                        base: draft.base_version,
+                    },
+                    content: draft.content,
+                    version: None,
+                });
+            }
+            VersionRef::Number(n) => n,
+            VersionRef::Latest => row
+                .latest_version
+                .ok_or_else(|| StoreError::Corrupt(format!("prompt `{name}` has no versions")))?,
+        };
+        let v = tx
+            .version(row.id, number)?
+            .ok_or(WorkspaceError::VersionNotFound {
+                name: name.clone(),
+                number,
+                latest: row.latest_version.unwrap_or(0),
+            })?;
+        Ok(Resolved {
+            name: name.clone(),
+            source: Source::Version { number },
+            content: v.content,
+            version: Some(v.info),
+        })
+    }
+
+    /// What the user is working on: the draft if there is one, else the latest version.
+    pub fn working_copy(&self, name: &PromptName) -> Result<Resolved> {
+        match self.resolve(name, VersionRef::Draft) {
+            Err(WorkspaceError::NoDraft(_)) => self.resolve(name, VersionRef::Latest),
+            other => other,
+        }
+    }
+
+    /// Replaces a prompt's tags.
+    pub fn set_tags(&mut self, name: &PromptName, tags: &[String]) -> Result<()> {
+        let user = self.user.clone();
+        let tags = normalize_tags(tags);
+        self.store.write(|tx| {
+            let row = tx
+                .prompt(name)?
+                .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
+            if row.tags == tags {
+                return Ok(());
+            }
+            let at = now();
+            tx.set_tags(row.id, &tags, &at)?;
+            tx.append_audit(
+                &user,
+                &at,
+                "prompt.tags",
+                name.as_str(),
+                &json!({"tags": tags}),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The newest `limit` audit entries (about `target` when given), oldest first.
+    pub fn audit(&self, target: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
+        Ok(self.store.read().audit_entries(target, limit)?)
+    }
+}
+
+fn normalize_tags(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = tags
+        .iter()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn to_version(name: &PromptName, row: VersionRow) -> Version {
+    Version {
+        id: row.id,
+        prompt: name.clone(),
+        number: row.info.number,
+        content_hash: row.info.content_hash,
+        author: row.info.author,
+        created_at: row.info.created_at,
+        message: row.info.message,
+        parent: row.info.parent,
+        content: row.content,
+    }
+}
+
+/// Stores `content` as the next version of prompt `id`, with its audit entry.
+#[allow(clippy::too_many_arguments)]
+fn commit_version(
+    tx: &Tx<'_>,
+    id: i64,
+    name: &PromptName,
+    content: &PromptContent,
+    author: &str,
+    at: &str,
+    message: &str,
+    number: u32,
+    parent: Option<u32>,
+) -> Result<Version> {
+    let row = VersionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        info: VersionInfo {
+            number,
+            content_hash: content.content_hash(),
+            author: author.to_string(),
+            created_at: at.to_string(),
+            message: message.trim().to_string(),
+            parent,
+        },
+        content: content.clone(),
+    };
+    tx.insert_version(id, &row)?;
+    tx.append_audit(
+        author,
+        at,
+        "version.commit",
+        name.as_str(),
+        &json!({"version": row.info.number, "hash": row.info.content_hash, "message": row.info.message}),
+    )?;
+    Ok(to_version(name, row))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,111 @@
+//! Rendering a prompt from the workspace (snippets resolved from the latest versions of other
+//! prompts), the variables it uses, and diffs between versions.
+
+use serde::Serialize;
+
+use crate::diff::{PromptDiff, diff_prompts};
+use crate::domain::{PromptContent, PromptName, VariableUse, VersionRef};
+use crate::template::{self, RenderError, Rendered, ResolveError, SnippetSet, Template, VarInputs};
+
+use super::{Resolved, Result, Source, Workspace, WorkspaceError};
+
+/// A rendered prompt with what it was rendered from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenderOutput {
+    pub name: PromptName,
+    /// The version number, or `None` for a draft.
+    pub version: Option<u32>,
+    pub source: Source,
+    pub hash: String,
+    #[serde(rename = "type")]
+    pub prompt_type: crate::domain::PromptType,
+    #[serde(flatten)]
+    pub rendered: Rendered,
+    /// The values the render used, after defaults.
+    pub variables: VarInputs,
+}
+
+impl Workspace {
+    /// Follows the includes of `content` (rendered as prompt `name`) through the latest versions
+    /// of the prompts they name.
+    pub fn snippets_for(&self, name: &PromptName, content: &PromptContent) -> Result<SnippetSet> {
+        let bodies: Vec<(String, String)> = content
+            .sections
+            .iter()
+            .map(|s| (s.title.clone(), s.body.clone()))
+            .collect();
+        let load = |snippet: &str| -> Result<Option<PromptContent>> {
+            let Ok(snippet_name) = PromptName::parse(snippet) else {
+                return Ok(None);
+            };
+            match self.resolve(&snippet_name, VersionRef::Latest) {
+                Ok(resolved) => Ok(Some(resolved.content)),
+                Err(WorkspaceError::PromptNotFound(_)) => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
+        template::resolve(name.as_str(), &bodies, load).map_err(|e| match e {
+            ResolveError::Render(r) => WorkspaceError::Render(r),
+            ResolveError::Load(l) => l,
+        })
+    }
+
+    /// Renders a version (or the draft) of `name` with `inputs`.
+    pub fn render(
+        &self,
+        name: &PromptName,
+        which: VersionRef,
+        inputs: &VarInputs,
+    ) -> Result<RenderOutput> {
+        let resolved = self.resolve(name, which)?;
+        self.render_resolved(&resolved, inputs)
+    }
+
+    /// Renders already-resolved content.
+    pub fn render_resolved(&self, resolved: &Resolved, inputs: &VarInputs) -> Result<RenderOutput> {
+        let snippets = self.snippets_for(&resolved.name, &resolved.content)?;
+        let template = Template::compile(&resolved.content, &snippets)?;
+        let rendered = template.render(inputs)?;
+        let mut variables = inputs.clone();
+        for (var, spec) in &resolved.content.variables {
+            if let (false, Some(default)) = (variables.contains_key(var), &spec.default) {
+                variables.insert(var.clone(), default.clone());
+            }
+        }
+        Ok(RenderOutput {
+            name: resolved.name.clone(),
+            version: resolved.version.as_ref().map(|v| v.number),
+            source: resolved.source,
+            hash: resolved.content.content_hash(),
+            prompt_type: resolved.content.prompt_type,
+            rendered,
+            variables,
+        })
+    }
+
+    /// The variables a prompt's content declares and uses (undeclared ones as required strings).
+    pub fn variables(
+        &self,
+        name: &PromptName,
+        content: &PromptContent,
+    ) -> Result<Vec<VariableUse>> {
+        let snippets = self.snippets_for(name, content)?;
+        Ok(Template::compile(content, &snippets)?.variable_uses())
+    }
+
+    /// Parses `k=v` arguments for a render of `content`, typing each by its declaration.
+    pub fn parse_inputs(
+        &self,
+        content: &PromptContent,
+        args: &[String],
+    ) -> Result<VarInputs, RenderError> {
+        template::parse_var_args(&content.variables, args)
+    }
+
+    /// The section-aware diff between two versions (or a version and the draft).
+    pub fn diff(&self, name: &PromptName, from: VersionRef, to: VersionRef) -> Result<PromptDiff> {
+        let old = self.resolve(name, from)?;
+        let new = self.resolve(name, to)?;
+        Ok(diff_prompts(&old.content, &new.content))
+    }
+}

@@ -1,0 +1,140 @@
+//! Where the workspace file and the config live, and who the user is.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use directories::ProjectDirs;
+use serde::Deserialize;
+
+/// The user's config file (`config.toml` in the config dir, or `GALLEY_CONFIG`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub user: UserConfig,
+    pub workspace: WorkspaceConfig,
+}
+
+/// `[user]` in the config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct UserConfig {
+    pub name: Option<String>,
+}
+
+/// `[workspace]` in the config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct WorkspaceConfig {
+    /// The workspace file used when neither `--db` nor `GALLEY_DB` names one.
+    pub db: Option<PathBuf>,
+}
+
+/// Why the config could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("no home directory to keep galley's files in; pass --db PATH or set GALLEY_DB")]
+    NoHome,
+}
+
+fn project_dirs() -> Option<ProjectDirs> {
+    ProjectDirs::from("dev", "galley", "galley")
+}
+
+/// The config file's path: `GALLEY_CONFIG`, else `config.toml` in the platform config dir.
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("GALLEY_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+impl Config {
+    /// Reads the config file; a missing file is an empty config.
+    pub fn load() -> Result<Self, ConfigError> {
+        match config_path() {
+            Some(path) => Self::load_from(&path),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// Reads the config at `path`; a missing file is an empty config.
+    pub fn load_from(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.message().split_whitespace().collect::<Vec<_>>().join(" "),
+        })
+    }
+
+    /// The workspace file: `--db`, then `GALLEY_DB`, then the config, then `galley.db` in the
+    /// platform data dir.
+    pub fn workspace_path(&self, flag: Option<&Path>) -> Result<PathBuf, ConfigError> {
+        if let Some(p) = flag {
+            return Ok(p.to_path_buf());
+        }
+        if let Some(p) = std::env::var_os("GALLEY_DB").filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        if let Some(p) = &self.workspace.db {
+            return Ok(p.clone());
+        }
+        project_dirs()
+            .map(|d| d.data_dir().join("galley.db"))
+            .ok_or(ConfigError::NoHome)
+    }
+
+    /// Who is acting: `--user`, then `GALLEY_USER`, then the config's `user.name`, then git's
+    /// `user.name`, then the OS user.
+    pub fn identity(&self, flag: Option<&str>) -> String {
+        let clean = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        flag.and_then(clean)
+            .or_else(|| std::env::var("GALLEY_USER").ok().as_deref().and_then(clean))
+            .or_else(|| self.user.name.as_deref().and_then(clean))
+            .or_else(|| git_user_name().as_deref().and_then(clean))
+            .or_else(|| os_user().as_deref().and_then(clean))
+            .unwrap_or_else(|| "unknown".to_string())
+    }
+}
+
+fn git_user_name() -> Option<String> {
+    let out = Command::new("git")
+        .args(["config", "--get", "user.name"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn os_user() -> Option<String> {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+}
+
+/// Where galley keeps files that are neither config nor data: recovered edits, logs.
+pub fn state_dir() -> PathBuf {
+    project_dirs()
+        .map(|d| {
+            d.state_dir()
+                .unwrap_or_else(|| d.data_local_dir())
+                .to_path_buf()
+        })
+        .unwrap_or_else(std::env::temp_dir)
+}
