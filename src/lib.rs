@@ -1,6 +1,9 @@
 //! galley: a terminal workbench for the whole life of an LLM prompt.
 
+pub mod cli;
+pub mod diff;
 pub mod domain;
 pub mod prompt_file;
 pub mod store;
 pub mod template;
+pub mod workspace;

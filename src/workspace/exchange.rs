@@ -26,7 +26,10 @@ pub enum ImportOutcome {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportReport {
     pub imported: Vec<(PathBuf, ImportOutcome)>,
+    /// Prompt files that could not be imported, with why; nothing of them was written.
     pub skipped: Vec<(PathBuf, String)>,
+    /// Files in an imported folder that are not prompt files (`.md`).
+    pub ignored: Vec<PathBuf>,
 }
 
 impl Workspace {

@@ -2,6 +2,7 @@
 //! through the store, applies the domain's rules, and writes its result with an audit entry in
 //! one transaction. No front end holds a business rule or a line of SQL.
 
+mod demo;
 mod drafts;
 mod error;
 mod exchange;
@@ -16,6 +17,8 @@ use serde_json::json;
 use crate::domain::{PromptContent, PromptName, PromptSummary, Version, VersionInfo, VersionRef};
 use crate::store::{AuditEntry, PromptRow, Store, StoreError, Tx, VersionRow};
 
+pub use demo::DemoReport;
+pub use drafts::DraftChange;
 pub use error::{Result, WorkspaceError};
 pub use exchange::{ImportOutcome, ImportReport};
 pub use render::RenderOutput;

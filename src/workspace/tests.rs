@@ -239,7 +239,8 @@ fn export_then_import_keeps_the_hash() {
     .unwrap();
     let report = fresh.import_path(&out).unwrap();
     assert_eq!(report.imported.len(), files.len());
-    assert_eq!(report.skipped.len(), 2, "{:?}", report.skipped);
+    assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+    assert_eq!(report.ignored, [out.join("notes.txt")]);
     assert!(
         report
             .skipped

@@ -1,0 +1,178 @@
+//! The command line: parses arguments, calls the workspace, prints the answer. No business rule
+//! lives here. Exit codes: 0 ok, 1 the operation failed, 2 usage error.
+
+mod authoring;
+mod diff_print;
+mod exchange;
+mod history;
+mod output;
+mod prompts;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::domain::{PromptName, VersionRef};
+use crate::workspace::{Config, Workspace};
+
+/// galley: a terminal workbench for the whole life of an LLM prompt.
+///
+/// Author, test, review, deploy, monitor and refine prompts, offline, on one SQLite file.
+#[derive(Parser, Debug)]
+#[command(name = "galley", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// The workspace file [default: $GALLEY_DB, the config's workspace.db, or galley.db in the data dir]
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// Act as this user [default: $GALLEY_USER, the config's user.name, git's user.name, the OS user]
+    #[arg(long, global = true, value_name = "NAME")]
+    user: Option<String>,
+    /// Print JSON for scripts instead of human output
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create the workspace file (opening one also creates it)
+    Init,
+    /// Create a prompt (version 1), blank or from a template
+    New(prompts::NewArgs),
+    /// List the starting templates
+    Templates,
+    /// List prompts
+    List(prompts::ListArgs),
+    /// Show a prompt: sections, variables, config
+    Show(prompts::ShowArgs),
+    /// Edit a prompt's draft in $EDITOR
+    Edit(authoring::EditArgs),
+    /// Set one section's body in the draft
+    Set(authoring::SetArgs),
+    /// Commit the draft as the next version
+    Commit(authoring::CommitArgs),
+    /// Throw away your draft of a prompt
+    Discard(NameArg),
+    /// List a prompt's versions
+    Log(NameArg),
+    /// Section-aware diff between two versions (or a version and `draft`)
+    Diff(history::DiffArgs),
+    /// Render a prompt with variables
+    Render(render::RenderArgs),
+    /// Export a prompt (or all prompts) as Markdown files
+    Export(exchange::ExportArgs),
+    /// Import prompt files or a folder of them
+    Import(exchange::ImportArgs),
+    /// Fill the workspace with demo prompts and their history
+    Demo,
+    /// Show the audit trail
+    Audit(history::AuditArgs),
+}
+
+/// A prompt name argument.
+#[derive(Args, Debug)]
+struct NameArg {
+    /// The prompt, e.g. support/triage
+    #[arg(value_parser = parse_name)]
+    name: PromptName,
+}
+
+/// Which version a command reads: `--version N|latest|draft`, or `--draft`.
+#[derive(Args, Debug, Clone, Copy)]
+struct VersionChoice {
+    /// A version number, `latest` or `draft`
+    #[arg(long, short = 'v', value_name = "N", value_parser = parse_version, conflicts_with = "draft")]
+    version: Option<VersionRef>,
+    /// Use your draft
+    #[arg(long)]
+    draft: bool,
+}
+
+impl VersionChoice {
+    fn or(self, default: VersionRef) -> VersionRef {
+        if self.draft {
+            VersionRef::Draft
+        } else {
+            self.version.unwrap_or(default)
+        }
+    }
+}
+
+fn parse_name(s: &str) -> Result<PromptName, String> {
+    PromptName::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_version(s: &str) -> Result<VersionRef, String> {
+    s.parse()
+}
+
+/// Runs galley with the process's arguments and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut stderr = anstream::stderr();
+            let _ = std::io::Write::write_fmt(
+                &mut stderr,
+                format_args!("{} {err:#}\n", output::paint(output::BAD.bold(), "error:")),
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+struct Ctx {
+    json: bool,
+    workspace: Workspace,
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let Some(command) = cli.command else {
+        // The workbench TUI takes this path once it lands; until then, the help.
+        <Cli as clap::CommandFactory>::command().print_help()?;
+        return Ok(());
+    };
+    if matches!(command, Command::Templates) {
+        return prompts::templates(cli.json);
+    }
+    let config = Config::load()?;
+    let path = config.workspace_path(cli.db.as_deref())?;
+    let user = config.identity(cli.user.as_deref());
+    let workspace = Workspace::open(&path, &user)?;
+    let mut ctx = Ctx {
+        json: cli.json,
+        workspace,
+    };
+    match command {
+        Command::Init => prompts::init(&ctx),
+        Command::New(args) => prompts::new(&mut ctx, args),
+        Command::Templates => unreachable!("handled before opening a workspace"),
+        Command::List(args) => prompts::list(&ctx, args),
+        Command::Show(args) => prompts::show(&ctx, args),
+        Command::Edit(args) => authoring::edit(&mut ctx, args),
+        Command::Set(args) => authoring::set(&mut ctx, args),
+        Command::Commit(args) => authoring::commit(&mut ctx, args),
+        Command::Discard(args) => authoring::discard(&mut ctx, args),
+        Command::Log(args) => history::log(&ctx, args),
+        Command::Diff(args) => history::diff(&ctx, args),
+        Command::Render(args) => render::render(&ctx, args),
+        Command::Export(args) => exchange::export(&ctx, args),
+        Command::Import(args) => exchange::import(&mut ctx, args),
+        Command::Demo => exchange::demo(&mut ctx),
+        Command::Audit(args) => history::audit(&ctx, args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

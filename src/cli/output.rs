@@ -1,0 +1,152 @@
+//! Human output: styles that vanish when piped or under `NO_COLOR` (anstream strips them),
+//! aligned tables, relative times, and JSON for `--json`.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Effects, Style};
+use serde::Serialize;
+
+pub const BOLD: Style = Style::new().effects(Effects::BOLD);
+pub const DIM: Style = Style::new().effects(Effects::DIMMED);
+pub const NAME: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)))
+    .effects(Effects::BOLD);
+pub const GOOD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+pub const BAD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+pub const WARN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+pub const ADDED_WORD: Style = GOOD.effects(Effects::BOLD.insert(Effects::UNDERLINE));
+pub const REMOVED_WORD: Style = BAD.effects(Effects::BOLD.insert(Effects::UNDERLINE));
+
+/// `text` in `style` (plain when colour is off: anstream strips the codes).
+pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Prints lines to stdout through anstream, which drops styles for pipes and `NO_COLOR`.
+pub fn print(text: &str) {
+    let mut out = anstream::stdout().lock();
+    // A closed pipe (`galley list | head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+}
+
+/// A table whose columns are aligned to their widest cell (measured without styles).
+#[derive(Default)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Adds a row of already-styled cells.
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    /// The table as text, two spaces between columns, no trailing spaces.
+    pub fn render(&self) -> String {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|s| visible_width(s))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                line.push_str(cell);
+                if c + 1 < row.len() {
+                    line.push_str(&" ".repeat(widths[c] - visible_width(cell) + 2));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The width of `s` on screen: characters outside ANSI escape sequences.
+pub fn visible_width(s: &str) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\u{1b}') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => width += 1,
+        }
+    }
+    width
+}
+
+/// "3 minutes ago", "2 days ago", or the date for anything older than a month.
+pub fn relative_time(rfc3339: &str) -> String {
+    let Ok(then) = rfc3339.parse::<jiff::Timestamp>() else {
+        return rfc3339.to_string();
+    };
+    let secs = jiff::Timestamp::now().as_second() - then.as_second();
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match secs {
+        ..=9 => "just now".into(),
+        10..=59 => plural(secs, "second"),
+        60..=3599 => plural(secs / 60, "minute"),
+        3600..=86_399 => plural(secs / 3600, "hour"),
+        86_400..=2_591_999 => plural(secs / 86_400, "day"),
+        _ => then.strftime("%Y-%m-%d").to_string(),
+    }
+}
+
+/// The first `n` characters of a hash.
+pub fn short_hash(hash: &str) -> &str {
+    &hash[..hash.len().min(10)]
+}
+
+/// At most `max` characters of `s`'s first line, with `…` when cut.
+pub fn one_line(s: &str, max: usize) -> String {
+    let line = s.lines().next().unwrap_or("");
+    if line.chars().count() > max || s.lines().count() > 1 {
+        let cut: String = line.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        line.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_on_visible_width() {
+        let mut t = Table::default();
+        t.row(vec![paint(BOLD, "a"), "x".into()]);
+        t.row(vec!["long".into(), "y".into()]);
+        let plain: String = t.render().replace("\u{1b}[1m", "").replace("\u{1b}[0m", "");
+        assert_eq!(plain, "a     x\nlong  y\n");
+    }
+
+    #[test]
+    fn shortens_text() {
+        assert_eq!(one_line("abc", 5), "abc");
+        assert_eq!(one_line("abcdefgh", 5), "abcd…");
+        assert_eq!(one_line("ab\ncd", 5), "ab…");
+        assert_eq!(relative_time("garbage"), "garbage");
+    }
+}
