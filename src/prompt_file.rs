@@ -184,7 +184,10 @@ fn heading_line(section: &Section) -> String {
 }
 
 /// Reads a heading line into (title, kind, role); `None` when the line is not a heading.
-fn parse_heading(line: &str) -> Option<Result<(String, SectionKind, Option<MessageRole>), String>> {
+/// A section heading's title, kind and message role.
+type Heading = (String, SectionKind, Option<MessageRole>);
+
+fn parse_heading(line: &str) -> Option<Result<Heading, String>> {
     let rest = line.trim_end().strip_prefix("##")?;
     if !rest.starts_with(' ') {
         return None;

@@ -90,9 +90,7 @@ impl Workspace {
 
     fn import_one(&mut self, path: &Path, fallback: Option<String>, report: &mut ImportReport) {
         if path.extension().and_then(|e| e.to_str()) != Some("md") {
-            report
-                .skipped
-                .push((path.to_path_buf(), "not a .md prompt file".into()));
+            report.ignored.push(path.to_path_buf());
             return;
         }
         let outcome = std::fs::read_to_string(path)
@@ -123,7 +121,11 @@ impl Workspace {
                 ));
             }
         };
-        let exists = matches!(self.summary(&name), Ok(_));
+        let exists = match self.summary(&name) {
+            Ok(_) => true,
+            Err(WorkspaceError::PromptNotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
         if !exists {
             let version = self.create_prompt(&name, file.content, &file.tags, "Imported")?;
             return Ok(ImportOutcome::Created {
