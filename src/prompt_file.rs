@@ -223,7 +223,7 @@ pub fn parse(text: &str) -> Result<PromptFile, ParseError> {
         .unwrap_or(text)
         .replace("\r\n", "\n");
     let lines: Vec<&str> = text.split('\n').collect();
-    let (front, body_start) = read_front_matter(&text, &lines)?;
+    let (front, body_start) = read_front_matter(&lines)?;
 
     let mut sections: Vec<(usize, Section)> = Vec::new();
     let mut body: Vec<&str> = Vec::new();
@@ -336,7 +336,7 @@ fn unescape(line: &str) -> String {
 }
 
 /// Returns the front matter and the index of the first line after it.
-fn read_front_matter(text: &str, lines: &[&str]) -> Result<(FrontMatter, usize), ParseError> {
+fn read_front_matter(lines: &[&str]) -> Result<(FrontMatter, usize), ParseError> {
     let first = lines.iter().position(|l| !l.trim().is_empty());
     let Some(first) = first.filter(|&i| lines[i].trim_end() == FENCE) else {
         return Ok((FrontMatter::default(), 0));
@@ -364,7 +364,6 @@ fn read_front_matter(text: &str, lines: &[&str]) -> Result<(FrontMatter, usize),
             message: one_line(e.message()),
         }
     })?;
-    let _ = text;
     Ok((front, close + 1))
 }
 

@@ -67,21 +67,12 @@ pub fn init(ctx: &Ctx) -> anyhow::Result<()> {
 
 pub fn new(ctx: &mut Ctx, args: NewArgs) -> anyhow::Result<()> {
     let version = match &args.template {
-        Some(id) => {
-            let mut version = ctx
-                .workspace
-                .create_from_starter(&args.name, id, &args.tags)?;
-            if let Some(description) = &args.description {
-                ctx.workspace.edit_draft(&args.name, |c| {
-                    c.description = description.clone();
-                    Ok(())
-                })?;
-                version = ctx
-                    .workspace
-                    .commit(&args.name, "Describe the prompt", false)?;
-            }
-            version
-        }
+        Some(id) => ctx.workspace.create_from_starter(
+            &args.name,
+            id,
+            &args.tags,
+            args.description.as_deref(),
+        )?,
         None => {
             let mut content = PromptContent::blank(args.prompt_type);
             content.description = args.description.clone().unwrap_or_default();

@@ -68,19 +68,25 @@ pub fn starter(id: &str) -> Result<Starter> {
 }
 
 impl Workspace {
-    /// Creates `name` from the starting template `id`, committed as version 1.
+    /// Creates `name` from the starting template `id`, committed as version 1; `description`
+    /// replaces the template's own.
     pub fn create_from_starter(
         &mut self,
         name: &PromptName,
         id: &str,
         extra_tags: &[String],
+        description: Option<&str>,
     ) -> Result<Version> {
         let starter = starter(id)?;
         let mut tags = starter.tags.clone();
         tags.extend(extra_tags.iter().cloned());
+        let mut content = starter.file.content;
+        if let Some(description) = description {
+            content.description = description.to_string();
+        }
         self.create_prompt(
             name,
-            starter.file.content,
+            content,
             &tags,
             &format!("Created from the {id} template"),
         )

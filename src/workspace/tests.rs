@@ -221,7 +221,7 @@ fn export_then_import_keeps_the_hash() {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = open(&dir, "ada");
     for starter in starters::starters() {
-        ws.create_from_starter(&name(&format!("t/{}", starter.id)), starter.id, &[])
+        ws.create_from_starter(&name(&format!("t/{}", starter.id)), starter.id, &[], None)
             .unwrap();
     }
     let out = dir.path().join("export");
