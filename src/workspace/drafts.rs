@@ -6,7 +6,7 @@ use crate::domain::{PromptContent, PromptName, Version};
 use crate::store::{DraftRow, Tx};
 use crate::template::Template;
 
-use super::{Result, Workspace, WorkspaceError, commit_version, now};
+use super::{Result, Workspace, WorkspaceError, checked, commit_version, now};
 
 /// What a draft save did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -23,18 +23,8 @@ pub enum DraftChange {
 impl Workspace {
     /// Stores `content` as the user's draft of `name` (started from the latest version when the
     /// user had no draft).
-    pub fn save_draft(
-        &mut self,
-        name: &PromptName,
-        mut content: PromptContent,
-    ) -> Result<DraftChange> {
-        content.normalize();
-        content
-            .validate()
-            .map_err(|message| WorkspaceError::Invalid {
-                name: name.to_string(),
-                message,
-            })?;
+    pub fn save_draft(&mut self, name: &PromptName, content: PromptContent) -> Result<DraftChange> {
+        let content = checked(name, content)?;
         let user = self.user.clone();
         self.store
             .write(|tx| save_draft_in(tx, name, &user, content))

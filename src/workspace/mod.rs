@@ -86,17 +86,11 @@ impl Workspace {
     pub fn create_prompt(
         &mut self,
         name: &PromptName,
-        mut content: PromptContent,
+        content: PromptContent,
         tags: &[String],
         message: &str,
     ) -> Result<Version> {
-        content.normalize();
-        content
-            .validate()
-            .map_err(|message| WorkspaceError::Invalid {
-                name: name.to_string(),
-                message,
-            })?;
+        let content = checked(name, content)?;
         crate::template::Template::compile(&content, &Default::default())?;
         let user = self.user.clone();
         let tags = normalize_tags(tags);
@@ -150,13 +144,7 @@ impl Workspace {
     pub fn version(&self, name: &PromptName, number: u32) -> Result<Version> {
         let tx = self.store.read();
         let row = self.prompt_row(&tx, name)?;
-        let v = tx
-            .version(row.id, number)?
-            .ok_or(WorkspaceError::VersionNotFound {
-                name: name.clone(),
-                number,
-                latest: row.latest_version.unwrap_or(0),
-            })?;
+        let v = version_of(&tx, &row, number)?;
         Ok(to_version(name, v))
     }
 
@@ -184,13 +172,7 @@ impl Workspace {
                 .latest_version
                 .ok_or_else(|| StoreError::Corrupt(format!("prompt `{name}` has no versions")))?,
         };
-        let v = tx
-            .version(row.id, number)?
-            .ok_or(WorkspaceError::VersionNotFound {
-                name: name.clone(),
-                number,
-                latest: row.latest_version.unwrap_or(0),
-            })?;
+        let v = version_of(&tx, &row, number)?;
         Ok(Resolved {
             name: name.clone(),
             source: Source::Version { number },
@@ -235,6 +217,28 @@ impl Workspace {
     pub fn audit(&self, target: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
         Ok(self.store.read().audit_entries(target, limit)?)
     }
+}
+
+/// `content` in canonical form, or why it is not a valid prompt.
+fn checked(name: &PromptName, mut content: PromptContent) -> Result<PromptContent> {
+    content.normalize();
+    content
+        .validate()
+        .map_err(|message| WorkspaceError::Invalid {
+            name: name.to_string(),
+            message,
+        })?;
+    Ok(content)
+}
+
+/// Version `number` of the prompt in `row`, or an error naming the latest one.
+fn version_of(tx: &Tx<'_>, row: &PromptRow, number: u32) -> Result<VersionRow> {
+    tx.version(row.id, number)?
+        .ok_or_else(|| WorkspaceError::VersionNotFound {
+            name: row.name.clone(),
+            number,
+            latest: row.latest_version.unwrap_or(0),
+        })
 }
 
 fn normalize_tags(tags: &[String]) -> Vec<String> {
