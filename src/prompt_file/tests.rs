@@ -134,6 +134,35 @@ fn arb_json() -> impl Strategy<Value = Json> {
     })
 }
 
+fn arb_variable() -> impl Strategy<Value = VariableSpec> {
+    let typed_value = prop_oneof![
+        "[a-z \n\"]{0,10}".prop_map(|s| (VarType::String, Json::from(s))),
+        any::<i32>().prop_map(|n| (VarType::Number, Json::from(n))),
+        (-1e3f64..1e3).prop_map(|f| (VarType::Number, Json::from(f))),
+        any::<bool>().prop_map(|b| (VarType::Boolean, Json::from(b))),
+        prop::collection::vec(any::<u8>(), 0..3).prop_map(|v| (VarType::List, Json::from(v))),
+        arb_json().prop_filter_map("objects only", |v| v
+            .is_object()
+            .then_some((VarType::Object, v))),
+    ];
+    (
+        typed_value,
+        any::<bool>(),
+        any::<bool>(),
+        "[a-zA-Z .]{0,20}",
+        any::<bool>(),
+    )
+        .prop_map(
+            |((var_type, value), required, has_default, description, has_example)| VariableSpec {
+                var_type,
+                required,
+                default: has_default.then(|| value.clone()),
+                description,
+                example: has_example.then_some(value),
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
     #[test]
@@ -144,6 +173,7 @@ proptest! {
         sections in prop::collection::vec(arb_section(true), 0..6),
         config in prop::collection::btree_map("[a-z_]{1,8}", arb_json(), 0..4),
         tags in prop::collection::vec("[a-z]{1,6}", 0..3),
+        variables in prop::collection::btree_map("[a-z_][a-z0-9_]{0,8}", arb_variable(), 0..4),
     ) {
         let prompt_type = if chat { PromptType::Chat } else { PromptType::Text };
         let mut content = PromptContent {
@@ -151,7 +181,7 @@ proptest! {
             description,
             headings,
             sections,
-            variables: VariableDecls::new(),
+            variables,
             config: Json::Object(config.into_iter().collect()),
         };
         content.normalize();
