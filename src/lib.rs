@@ -6,4 +6,6 @@ pub mod domain;
 pub mod prompt_file;
 pub mod store;
 pub mod template;
+pub mod timefmt;
+pub mod tui;
 pub mod workspace;

@@ -139,7 +139,11 @@ pub fn discard(ctx: &mut Ctx, args: NameArg) -> anyhow::Result<()> {
 
 pub fn edit(ctx: &mut Ctx, args: EditArgs) -> anyhow::Result<()> {
     let ws = &mut ctx.workspace;
-    let which = match ws.working_copy(&args.name)?.source {
+    let working = ws.working_copy(&args.name)?;
+    // What the text is based on is fixed now, before the editor runs: a commit landing while the
+    // user edits must make the draft stale, not be silently undone by it.
+    let base = working.base();
+    let which = match working.source {
         Source::Draft { .. } => VersionRef::Draft,
         Source::Version { number } => VersionRef::Number(number),
     };
@@ -158,7 +162,7 @@ pub fn edit(ctx: &mut Ctx, args: EditArgs) -> anyhow::Result<()> {
         output::print(&format!("No changes to {}.", paint(NAME, &args.name)));
         return Ok(());
     }
-    match ws.apply_edit(&args.name, &edited) {
+    match ws.apply_edit(&args.name, &edited, base) {
         Ok(change) => {
             if ctx.json {
                 return output::print_json(&json!({"name": args.name, "change": change}));
@@ -210,12 +214,35 @@ fn run_editor(path: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Saves text that could not be stored where the user can find it again.
+/// Saves text that could not be stored where the user can find it again, in a file of its own:
+/// a name already taken (two failed edits in one second) gets a numbered suffix, and the file is
+/// created with `create_new`, so no earlier text is ever overwritten.
 fn keep_edited_text(name: &PromptName, text: &str) -> anyhow::Result<PathBuf> {
     let dir = settings::state_dir().join("recovered");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%S");
-    let path = dir.join(format!("{}-{stamp}.md", name.as_str().replace('/', "_")));
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
+    let stem = format!("{}-{stamp}", name.as_str().replace('/', "_"));
+    for n in 1u32.. {
+        let file_name = match n {
+            1 => format!("{stem}.md"),
+            n => format!("{stem}-{n}.md"),
+        };
+        let path = dir.join(file_name);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path);
+        match file {
+            Ok(mut file) => {
+                std::io::Write::write_all(&mut file, text.as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e).with_context(|| format!("cannot create {}", path.display()));
+            }
+        }
+    }
+    unreachable!("some numbered name is free")
 }

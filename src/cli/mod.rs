@@ -131,17 +131,15 @@ struct Ctx {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let Some(command) = cli.command else {
-        // The workbench TUI takes this path once it lands; until then, the help.
-        <Cli as clap::CommandFactory>::command().print_help()?;
-        return Ok(());
-    };
-    if matches!(command, Command::Templates) {
+    if matches!(cli.command, Some(Command::Templates)) {
         return prompts::templates(cli.json);
     }
     let config = Config::load()?;
     let path = config.workspace_path(cli.db.as_deref())?;
     let user = config.identity(cli.user.as_deref());
+    let Some(command) = cli.command else {
+        return crate::tui::terminal::run(&path, &user, &config.keymap);
+    };
     let workspace = Workspace::open(&path, &user)?;
     let mut ctx = Ctx {
         json: cli.json,

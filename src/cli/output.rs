@@ -99,22 +99,7 @@ pub fn visible_width(s: &str) -> usize {
     width
 }
 
-/// "3 minutes ago", "2 days ago", or the date for anything older than a month.
-pub fn relative_time(rfc3339: &str) -> String {
-    let Ok(then) = rfc3339.parse::<jiff::Timestamp>() else {
-        return rfc3339.to_string();
-    };
-    let secs = jiff::Timestamp::now().as_second() - then.as_second();
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
-    match secs {
-        ..=9 => "just now".into(),
-        10..=59 => plural(secs, "second"),
-        60..=3599 => plural(secs / 60, "minute"),
-        3600..=86_399 => plural(secs / 3600, "hour"),
-        86_400..=2_591_999 => plural(secs / 86_400, "day"),
-        _ => then.strftime("%Y-%m-%d").to_string(),
-    }
-}
+pub use crate::timefmt::relative_time;
 
 /// The first `n` characters of a hash.
 pub fn short_hash(hash: &str) -> &str {
@@ -150,6 +135,5 @@ mod tests {
         assert_eq!(one_line("abc", 5), "abc");
         assert_eq!(one_line("abcdefgh", 5), "abcd…");
         assert_eq!(one_line("ab\ncd", 5), "ab…");
-        assert_eq!(relative_time("garbage"), "garbage");
     }
 }

@@ -131,9 +131,12 @@ pub fn list(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
         return output::print_json(&prompts);
     }
     if prompts.is_empty() {
-        output::print(
-            "No prompts yet. Create one with `galley new NAME --template support-agent`, or try `galley demo`.",
-        );
+        let filtered = args.prefix.is_some() || args.tag.is_some();
+        output::print(if filtered && !ctx.workspace.list(None)?.is_empty() {
+            "No prompts match."
+        } else {
+            "No prompts yet. Create one with `galley new NAME --template support-agent`, or try `galley demo`."
+        });
         return Ok(());
     }
     let mut table = Table::default();

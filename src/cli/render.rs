@@ -18,7 +18,8 @@ pub struct RenderArgs {
     name: PromptName,
     #[command(flatten)]
     which: VersionChoice,
-    /// A variable, NAME=VALUE (repeatable); typed by its declaration
+    /// A variable, NAME=VALUE (repeatable); typed by its declaration, a JSON list for a message
+    /// placeholder
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
     /// Variables from a JSON object file (`-` for standard input); --var wins over it
@@ -34,7 +35,7 @@ pub fn render(ctx: &Ctx, args: RenderArgs) -> anyhow::Result<()> {
         None => Default::default(),
     };
     check_types(&resolved.content.variables, &inputs)?;
-    inputs.extend(ws.parse_inputs(&resolved.content, &args.vars)?);
+    inputs.extend(ws.parse_inputs(&resolved.name, &resolved.content, &args.vars)?);
     let out = ws.render_resolved(&resolved, &inputs)?;
     if ctx.json {
         return output::print_json(&out);

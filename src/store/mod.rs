@@ -28,22 +28,35 @@ pub enum StoreError {
         found: u32,
         known: u32,
     },
-    #[error("cannot open {path}: {source}")]
+    // Causes are fields named `cause`, not `source`: thiserror would also report a `source` as
+    // the error's source, and `{err:#}` would then print the cause twice.
+    #[error("cannot open {path}: {cause}")]
     Open {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
-    #[error("cannot create the folder for {path}: {source}")]
+    #[error("cannot create the folder for {path}: {cause}")]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path} is not a galley workspace (it is not an SQLite database)")]
     NotADatabase { path: PathBuf },
+    #[error(
+        "{path} is an SQLite database but not a galley workspace (it holds another application's \
+         tables); it was left untouched"
+    )]
+    ForeignDatabase { path: PathBuf },
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        Self::Sqlite(err)
+    }
 }
 
 /// An open workspace file.
@@ -60,25 +73,32 @@ pub struct Tx<'c> {
 
 impl Store {
     /// Opens (creating if needed) the workspace file at `path` and brings its schema up to date.
-    /// A file from a newer galley is refused before anything is written.
+    /// A file from a newer galley, or another application's SQLite database, is refused before
+    /// anything is written.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+            std::fs::create_dir_all(parent).map_err(|cause| StoreError::CreateDir {
                 path: path.to_path_buf(),
-                source,
+                cause,
             })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+        let conn = Connection::open_with_flags(path, flags).map_err(|cause| StoreError::Open {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
         };
+        store
+            .conn
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| store.classify(e))?;
+        // Checked before `configure`, which switches the file to WAL: that is a write.
+        store.check_is_ours()?;
         store.configure().map_err(|e| store.classify(e))?;
         store.migrate()?;
         Ok(store)
@@ -89,8 +109,37 @@ impl Store {
         &self.path
     }
 
+    /// Refuses, without writing, a file galley must not migrate: one from a newer galley, or an
+    /// SQLite database with no galley schema that already holds something else.
+    fn check_is_ours(&self) -> Result<(), StoreError> {
+        // One statement, so both numbers come from the same snapshot even while another process
+        // is creating the schema.
+        let (found, objects): (i64, i64) = self
+            .conn
+            .query_row(
+                "SELECT (SELECT user_version FROM pragma_user_version),
+                        (SELECT count(*) FROM sqlite_master)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| self.classify(e))?;
+        let known = migrations::latest();
+        if found as u32 > known {
+            return Err(StoreError::NewerSchema {
+                path: self.path.clone(),
+                found: found as u32,
+                known,
+            });
+        }
+        if found == 0 && objects > 0 {
+            return Err(StoreError::ForeignDatabase {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
     fn configure(&self) -> Result<(), rusqlite::Error> {
-        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // journal_mode answers with a row, so it is read rather than executed.
         let _mode: String = self
             .conn
@@ -108,7 +157,7 @@ impl Store {
             },
             _ => StoreError::Open {
                 path: self.path.clone(),
-                source: err,
+                cause: err,
             },
         }
     }

@@ -103,3 +103,50 @@ fn a_failed_write_leaves_nothing_behind() {
     assert!(res.is_err());
     assert!(store.read().prompt(&name).unwrap().is_none());
 }
+
+#[test]
+fn refuses_another_applications_database_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().unwrap();
+    assert!(matches!(err, StoreError::ForeignDatabase { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("is an SQLite database but not a galley workspace"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file was changed"
+    );
+    assert!(!dir.path().join("other.sqlite-wal").exists());
+
+    // An empty file is a new workspace.
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    let store = Store::open(&empty).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_schema());
+}
+
+#[test]
+fn an_open_error_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::open(dir.path()).err().unwrap();
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    // The cause is part of the message, so it must not also be the error's source: a chain
+    // printer (`{err:#}`) would repeat it.
+    assert!(std::error::Error::source(&err).is_none());
+    let chain = format!("{:#}", anyhow::Error::from(err));
+    assert_eq!(
+        chain.matches("unable to open database file").count(),
+        1,
+        "{chain}"
+    );
+}

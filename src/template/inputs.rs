@@ -12,6 +12,14 @@ pub type VarInputs = Map<String, Json>;
 
 /// Reads `k=v` arguments, typing each value by its declaration (undeclared ones are strings).
 pub fn parse_var_args(decls: &VariableDecls, args: &[String]) -> Result<VarInputs, RenderError> {
+    parse_var_args_typed(|name| decls.get(name).map(|d| d.var_type), args)
+}
+
+/// Reads `k=v` arguments, typing each value by `type_of` (names it does not know are strings).
+pub fn parse_var_args_typed(
+    type_of: impl Fn(&str) -> Option<VarType>,
+    args: &[String],
+) -> Result<VarInputs, RenderError> {
     let mut out = VarInputs::new();
     for arg in args {
         let (name, text) = arg.split_once('=').ok_or_else(|| RenderError::WrongType {
@@ -25,7 +33,7 @@ pub fn parse_var_args(decls: &VariableDecls, args: &[String]) -> Result<VarInput
                 problem: "is not a valid variable name".into(),
             });
         }
-        let var_type = decls.get(name).map_or(VarType::String, |d| d.var_type);
+        let var_type = type_of(name).unwrap_or(VarType::String);
         let value = var_type
             .parse_text(text)
             .map_err(|problem| RenderError::WrongType {

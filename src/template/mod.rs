@@ -13,7 +13,7 @@ use serde_json::{Map, Value as Json};
 use crate::domain::{MessageRole, PromptContent, PromptType, SectionKind, variable_uses};
 
 pub use includes::{ResolveError, SnippetSet, referenced_templates, resolve, snippet_text};
-pub use inputs::{VarInputs, check_types, parse_var_args};
+pub use inputs::{VarInputs, check_types, parse_var_args, parse_var_args_typed};
 
 /// Names the engine provides itself; they are never prompt variables.
 const ENGINE_GLOBALS: [&str; 5] = ["range", "dict", "namespace", "debug", "loop"];

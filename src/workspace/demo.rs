@@ -53,7 +53,7 @@ struct SetBody {
 }
 
 /// What the demo created.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DemoReport {
     /// (prompt, number of versions) for each prompt created.
     pub created: Vec<(PromptName, u32)>,

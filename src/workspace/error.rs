@@ -40,16 +40,20 @@ pub enum WorkspaceError {
         latest: u32,
         author: String,
     },
+    #[error("a commit needs a message: say what changed and why")]
+    EmptyMessage,
     #[error("invalid prompt `{name}`: {message}")]
     Invalid { name: String, message: String },
     #[error(transparent)]
     Parse(#[from] ParseError),
     #[error(transparent)]
     Write(#[from] WriteError),
-    #[error("{path}: {source}")]
+    // `cause`, not `source`: a field named `source` is also the error's source, and `{err:#}`
+    // would print it twice.
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("no template `{name}` (available: {available})")]
     UnknownTemplate { name: String, available: String },
@@ -62,10 +66,10 @@ pub type Result<T, E = WorkspaceError> = std::result::Result<T, E>;
 
 impl WorkspaceError {
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 }

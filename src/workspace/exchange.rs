@@ -147,8 +147,14 @@ impl Workspace {
     }
 
     /// Stores an edited prompt file (from `galley edit`) as the draft of `name`; the file may not
-    /// rename the prompt.
-    pub fn apply_edit(&mut self, name: &PromptName, text: &str) -> Result<DraftChange> {
+    /// rename the prompt. `base` is the version the text was exported from, taken before the
+    /// editor ran (see [`Workspace::save_draft_from`]).
+    pub fn apply_edit(
+        &mut self,
+        name: &PromptName,
+        text: &str,
+        base: Option<u32>,
+    ) -> Result<DraftChange> {
         let file = prompt_file::parse(text)?;
         if let Some(other) = file.name.as_ref().filter(|n| *n != name) {
             return Err(WorkspaceError::Refused(format!(
@@ -156,7 +162,7 @@ impl Workspace {
             )));
         }
         self.set_tags(name, &file.tags)?;
-        self.save_draft(name, file.content)
+        self.save_draft_from(name, file.content, base)
     }
 }
 

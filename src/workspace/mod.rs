@@ -50,6 +50,17 @@ pub struct Resolved {
     pub version: Option<VersionInfo>,
 }
 
+impl Resolved {
+    /// The version this content was derived from: the draft's base, or the version itself. Pass
+    /// it to [`Workspace::save_draft_from`] when saving an edit of this content.
+    pub fn base(&self) -> Option<u32> {
+        match self.source {
+            Source::Draft { base } => base,
+            Source::Version { number } => Some(number),
+        }
+    }
+}
+
 pub(crate) fn now() -> String {
     jiff::Timestamp::now()
         .round(jiff::Unit::Millisecond)

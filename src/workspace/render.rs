@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use crate::diff::{PromptDiff, diff_prompts};
 use crate::domain::{PromptContent, PromptName, VariableUse, VersionRef};
-use crate::template::{self, RenderError, Rendered, ResolveError, SnippetSet, Template, VarInputs};
+use crate::store::{StoreError, Tx};
+use crate::template::{self, Rendered, ResolveError, SnippetSet, Template, VarInputs};
 
-use super::{Resolved, Result, Source, Workspace, WorkspaceError};
+use super::{Resolved, Result, Source, Workspace, WorkspaceError, version_of};
 
 /// A rendered prompt with what it was rendered from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,25 +30,7 @@ impl Workspace {
     /// Follows the includes of `content` (rendered as prompt `name`) through the latest versions
     /// of the prompts they name.
     pub fn snippets_for(&self, name: &PromptName, content: &PromptContent) -> Result<SnippetSet> {
-        let bodies: Vec<(String, String)> = content
-            .sections
-            .iter()
-            .map(|s| (s.title.clone(), s.body.clone()))
-            .collect();
-        let load = |snippet: &str| -> Result<Option<PromptContent>> {
-            let Ok(snippet_name) = PromptName::parse(snippet) else {
-                return Ok(None);
-            };
-            match self.resolve(&snippet_name, VersionRef::Latest) {
-                Ok(resolved) => Ok(Some(resolved.content)),
-                Err(WorkspaceError::PromptNotFound(_)) => Ok(None),
-                Err(e) => Err(e),
-            }
-        };
-        template::resolve(name.as_str(), &bodies, load).map_err(|e| match e {
-            ResolveError::Render(r) => WorkspaceError::Render(r),
-            ResolveError::Load(l) => l,
-        })
+        snippets_in(&self.store.read(), name, content)
     }
 
     /// Renders a version (or the draft) of `name` with `inputs`.
@@ -93,19 +76,85 @@ impl Workspace {
         Ok(Template::compile(content, &snippets)?.variable_uses())
     }
 
-    /// Parses `k=v` arguments for a render of `content`, typing each by its declaration.
+    /// Parses `k=v` arguments for a render of `content` (as prompt `name`), typing each by how
+    /// the prompt uses it (see [`Self::variables`]): its declaration, a list for a message
+    /// placeholder, else a string.
     pub fn parse_inputs(
         &self,
+        name: &PromptName,
         content: &PromptContent,
         args: &[String],
-    ) -> Result<VarInputs, RenderError> {
-        template::parse_var_args(&content.variables, args)
+    ) -> Result<VarInputs> {
+        if args.is_empty() {
+            return Ok(VarInputs::new());
+        }
+        let uses = self.variables(name, content)?;
+        Ok(template::parse_var_args_typed(
+            |var| uses.iter().find(|u| u.name == var).map(|u| u.spec.var_type),
+            args,
+        )?)
     }
 
     /// The section-aware diff between two versions (or a version and the draft).
     pub fn diff(&self, name: &PromptName, from: VersionRef, to: VersionRef) -> Result<PromptDiff> {
-        let old = self.resolve(name, from)?;
-        let new = self.resolve(name, to)?;
-        Ok(diff_prompts(&old.content, &new.content))
+        self.diff_with(name, from, to, false)
     }
+
+    /// The diff, optionally ignoring white space: runs of spaces and tabs count as one space
+    /// and trailing white space is dropped on both sides before comparing.
+    pub fn diff_with(
+        &self,
+        name: &PromptName,
+        from: VersionRef,
+        to: VersionRef,
+        ignore_whitespace: bool,
+    ) -> Result<PromptDiff> {
+        let mut old = self.resolve(name, from)?.content;
+        let mut new = self.resolve(name, to)?.content;
+        if ignore_whitespace {
+            for content in [&mut old, &mut new] {
+                for section in &mut content.sections {
+                    section.body = collapse_whitespace(&section.body);
+                }
+            }
+        }
+        Ok(diff_prompts(&old, &new))
+    }
+}
+
+/// The snippets `content` (rendered as prompt `name`) includes, read through `tx`: inside a
+/// write transaction, they are the versions the write sees.
+pub(super) fn snippets_in(
+    tx: &Tx<'_>,
+    name: &PromptName,
+    content: &PromptContent,
+) -> Result<SnippetSet> {
+    let bodies: Vec<(String, String)> = content
+        .sections
+        .iter()
+        .map(|s| (s.title.clone(), s.body.clone()))
+        .collect();
+    let load = |snippet: &str| -> Result<Option<PromptContent>> {
+        let Ok(snippet_name) = PromptName::parse(snippet) else {
+            return Ok(None);
+        };
+        let Some(row) = tx.prompt(&snippet_name)? else {
+            return Ok(None);
+        };
+        let latest = row.latest_version.ok_or_else(|| {
+            StoreError::Corrupt(format!("prompt `{snippet_name}` has no versions"))
+        })?;
+        Ok(Some(version_of(tx, &row, latest)?.content))
+    };
+    template::resolve(name.as_str(), &bodies, load).map_err(|e| match e {
+        ResolveError::Render(r) => WorkspaceError::Render(r),
+        ResolveError::Load(l) => l,
+    })
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -12,6 +12,8 @@ use serde::Deserialize;
 pub struct Config {
     pub user: UserConfig,
     pub workspace: WorkspaceConfig,
+    /// Key overrides for the workbench: context → key → action.
+    pub keymap: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// `[user]` in the config.
@@ -32,10 +34,11 @@ pub struct WorkspaceConfig {
 /// Why the config could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
+    // `cause`, not `source`, so that `{err:#}` prints it once.
+    #[error("cannot read config {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("config {path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -69,10 +72,10 @@ impl Config {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => {
+            Err(cause) => {
                 return Err(ConfigError::Read {
                     path: path.to_path_buf(),
-                    source,
+                    cause,
                 });
             }
         };

@@ -12,6 +12,12 @@ fn name(s: &str) -> PromptName {
     PromptName::parse(s).unwrap()
 }
 
+impl Workspace {
+    fn latest_of(&self, n: &PromptName) -> u32 {
+        self.summary(n).unwrap().latest_version.unwrap()
+    }
+}
+
 fn text_prompt(body: &str) -> PromptContent {
     let mut c = PromptContent::blank(PromptType::Text);
     c.headings = false;
@@ -179,20 +185,245 @@ fn renders_versions_drafts_and_snippets() {
         })
     ));
 
-    // A cycle through the workspace is named.
-    ws.set_section_body(&name("snippets/tone"), "task", "{% include \"reply\" %}")
-        .unwrap();
-    ws.commit(&name("snippets/tone"), "loop", false).unwrap();
+    // A cycle through the workspace is named. Committing one is refused, but prompts created
+    // one by one (an import, in name order) can still close one.
+    ws.create_prompt(
+        &name("loop/a"),
+        text_prompt("{% include \"loop/b\" %}"),
+        &[],
+        "a",
+    )
+    .unwrap();
+    ws.create_prompt(
+        &name("loop/b"),
+        text_prompt("{% include \"loop/a\" %}"),
+        &[],
+        "b",
+    )
+    .unwrap();
     let err = ws
-        .render(&n, VersionRef::Latest, &vars(json!({})))
+        .render(&name("loop/a"), VersionRef::Latest, &vars(json!({})))
         .unwrap_err();
     assert!(
         matches!(&err, WorkspaceError::Render(RenderError::IncludeCycle { cycle }) if cycle.len() == 3),
         "{err}"
     );
+    assert_eq!(err.to_string(), "include cycle: loop/a → loop/b → loop/a");
+}
+
+#[test]
+fn commit_refuses_includes_that_cannot_be_resolved() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = open(&dir, "ada");
+    let tone = name("snippets/tone");
+    let main = name("main");
+    ws.create_prompt(&tone, text_prompt("Be warm."), &[], "tone")
+        .unwrap();
+    ws.create_prompt(
+        &main,
+        text_prompt("{% include \"snippets/tone\" %} Hi."),
+        &[],
+        "v1",
+    )
+    .unwrap();
+
+    // Closing a cycle: the snippet includes the prompt that includes it.
+    ws.set_section_body(&tone, "task", "{% include \"main\" %}")
+        .unwrap();
+    let err = ws.commit(&tone, "loop", false).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            WorkspaceError::Render(RenderError::IncludeCycle { .. })
+        ),
+        "{err}"
+    );
     assert_eq!(
         err.to_string(),
-        "include cycle: reply → snippets/tone → reply"
+        "include cycle: snippets/tone → main → snippets/tone"
+    );
+    // Including itself is a cycle too; `force` does not override a broken include.
+    ws.set_section_body(&tone, "task", "{% include \"snippets/tone\" %}")
+        .unwrap();
+    assert!(matches!(
+        ws.commit(&tone, "self", true),
+        Err(WorkspaceError::Render(RenderError::IncludeCycle { .. }))
+    ));
+    assert_eq!(ws.log(&tone).unwrap().len(), 1, "nothing was committed");
+    assert!(ws.summary(&tone).unwrap().has_draft, "the draft is kept");
+
+    // An unknown snippet.
+    ws.set_section_body(&main, "task", "{% include \"snippets/none\" %}")
+        .unwrap();
+    let err = ws.commit(&main, "typo", false).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("includes `snippets/none`, which is not a prompt"),
+        "{err}"
+    );
+    // Everything still renders.
+    let out = ws
+        .render(&main, VersionRef::Latest, &Default::default())
+        .unwrap();
+    assert_eq!(out.rendered, Rendered::Text("Be warm. Hi.".into()));
+
+    // Nested snippets that resolve are fine.
+    ws.create_prompt(&name("snippets/sign"), text_prompt("Bye."), &[], "sign")
+        .unwrap();
+    ws.set_section_body(&tone, "task", "Be warm. {% include \"snippets/sign\" %}")
+        .unwrap();
+    assert_eq!(ws.commit(&tone, "sign off", false).unwrap().number, 2);
+    let out = ws
+        .render(&main, VersionRef::Latest, &Default::default())
+        .unwrap();
+    assert_eq!(out.rendered, Rendered::Text("Be warm. Bye. Hi.".into()));
+}
+
+#[test]
+fn a_commit_needs_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = open(&dir, "ada");
+    let n = name("p");
+    ws.create_prompt(&n, text_prompt("one"), &[], "v1").unwrap();
+    ws.set_section_body(&n, "task", "two").unwrap();
+    for message in ["", "   ", "\n\t "] {
+        let err = ws.commit(&n, message, true).unwrap_err();
+        assert!(matches!(err, WorkspaceError::EmptyMessage), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "a commit needs a message: say what changed and why"
+        );
+    }
+    assert!(ws.summary(&n).unwrap().has_draft, "the draft is kept");
+    let v2 = ws.commit(&n, "  Say two  ", false).unwrap();
+    assert_eq!(v2.message, "Say two");
+}
+
+#[test]
+fn a_draft_is_based_on_the_version_it_was_read_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = name("p");
+    let mut ada = open(&dir, "ada");
+    ada.create_prompt(&n, text_prompt("one"), &[], "v1")
+        .unwrap();
+    let mut bob = open(&dir, "bob");
+
+    // Ada reads v1; bob commits v2 before she saves her edit of it.
+    let working = ada.working_copy(&n).unwrap();
+    assert_eq!(working.base(), Some(1));
+    bob.set_section_body(&n, "task", "bob's two").unwrap();
+    bob.commit(&n, "bob", false).unwrap();
+    let base = working.base();
+    let mut content = working.content;
+    content.sections[0].body = "ada's two".into();
+    assert_eq!(
+        ada.save_draft_from(&n, content, base).unwrap(),
+        DraftChange::Saved
+    );
+    assert_eq!(
+        ada.working_copy(&n).unwrap().source,
+        Source::Draft { base: Some(1) }
+    );
+    let err = ada.commit(&n, "ada", false).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            WorkspaceError::StaleDraft {
+                base: 1,
+                latest: 2,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A later save keeps the draft's own base, whatever it is given.
+    let mut content = ada.working_copy(&n).unwrap().content;
+    content.sections[0].body = "ada's two, again".into();
+    ada.save_draft_from(&n, content, Some(2)).unwrap();
+    assert_eq!(
+        ada.working_copy(&n).unwrap().source,
+        Source::Draft { base: Some(1) }
+    );
+    assert!(matches!(
+        ada.commit(&n, "ada", false),
+        Err(WorkspaceError::StaleDraft { .. })
+    ));
+    let v3 = ada.commit(&n, "ada", true).unwrap();
+    assert_eq!((v3.number, v3.parent), (3, Some(1)));
+
+    // The same through `edit_draft`: bob commits while the edit runs.
+    ada.edit_draft(&n, |content| {
+        bob.set_section_body(&n, "task", "bob's four").unwrap();
+        bob.commit(&n, "bob again", true).unwrap();
+        content.sections[0].body = "ada's four".into();
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(ada.latest_of(&n), 4);
+    assert!(matches!(
+        ada.commit(&n, "ada", false),
+        Err(WorkspaceError::StaleDraft {
+            base: 3,
+            latest: 4,
+            ..
+        })
+    ));
+    ada.discard_draft(&n).unwrap();
+
+    // An edit that changed nothing of what it read is not a draft, even after newer versions.
+    let v3 = ada.resolve(&n, VersionRef::Number(3)).unwrap();
+    assert_eq!(
+        ada.save_draft_from(&n, v3.content, Some(3)).unwrap(),
+        DraftChange::Unchanged
+    );
+    assert!(!ada.summary(&n).unwrap().has_draft);
+    // A base that is not a version is refused.
+    assert!(matches!(
+        ada.save_draft_from(&n, text_prompt("x"), Some(9)),
+        Err(WorkspaceError::VersionNotFound { number: 9, .. })
+    ));
+
+    // `save_draft` (an import) is based on the latest version at the time it is saved.
+    ada.save_draft(&n, text_prompt("imported")).unwrap();
+    assert_eq!(
+        ada.working_copy(&n).unwrap().source,
+        Source::Draft { base: Some(4) }
+    );
+    assert_eq!(ada.commit(&n, "import", false).unwrap().number, 5);
+}
+
+#[test]
+fn variables_given_as_text_are_typed_by_how_the_prompt_uses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = open(&dir, "ada");
+    let n = name("chat");
+    let mut content = PromptContent::blank(PromptType::Chat);
+    content.sections = vec![
+        Section::new(
+            SectionKind::Instructions,
+            "System",
+            Some(crate::domain::MessageRole::System),
+            "Help {{ who }}.",
+        ),
+        Section::new(SectionKind::Placeholder, "history", None, ""),
+    ];
+    ws.create_prompt(&n, content.clone(), &[], "v1").unwrap();
+    let args = [
+        "who=Ann".to_string(),
+        r#"history=[{"role": "user", "content": "hi"}]"#.to_string(),
+    ];
+    let inputs = ws.parse_inputs(&n, &content, &args).unwrap();
+    assert_eq!(inputs["who"], json!("Ann"));
+    assert_eq!(
+        inputs["history"],
+        json!([{"role": "user", "content": "hi"}])
+    );
+    let err = ws
+        .parse_inputs(&n, &content, &["history=hi".to_string()])
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "variable `history` expects a list, got `hi`"
     );
 }
 

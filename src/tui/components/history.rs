@@ -1,0 +1,204 @@
+//! The History view: versions with number, author, relative time, message and hash; mark two
+//! (or one and the draft) to diff; restore one into the draft.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Row, Table, TableState};
+
+use crate::domain::{VersionInfo, VersionRef};
+use crate::tui::action::Action;
+use crate::tui::theme::Theme;
+
+use super::edit_view::pane;
+
+/// What the history view asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryOutcome {
+    None,
+    Diff { from: VersionRef, to: VersionRef },
+    Restore { version: u32 },
+}
+
+/// What the history table lists: the versions (newest first), whether a draft row leads, and
+/// whose draft it is.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryRows<'a> {
+    pub versions: &'a [VersionInfo],
+    pub has_draft: bool,
+    pub user: &'a str,
+}
+
+/// The history view's state. Row 0 is the draft when there is one.
+#[derive(Debug, Default)]
+pub struct HistoryView {
+    pub selected: usize,
+    pub marked: Option<VersionRef>,
+    offset: usize,
+}
+
+impl HistoryView {
+    fn rows(versions: &[VersionInfo], has_draft: bool) -> Vec<VersionRef> {
+        let mut rows = Vec::new();
+        if has_draft {
+            rows.push(VersionRef::Draft);
+        }
+        rows.extend(versions.iter().map(|v| VersionRef::Number(v.number)));
+        rows
+    }
+
+    /// Forgets the selection (another prompt was opened).
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Handles an action on `versions` (newest first).
+    pub fn handle(
+        &mut self,
+        action: Action,
+        versions: &[VersionInfo],
+        has_draft: bool,
+    ) -> HistoryOutcome {
+        let rows = Self::rows(versions, has_draft);
+        if rows.is_empty() {
+            return HistoryOutcome::None;
+        }
+        self.selected = self.selected.min(rows.len() - 1);
+        let here = rows[self.selected];
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(rows.len() - 1),
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::PageDown => self.selected = (self.selected + 10).min(rows.len() - 1),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = rows.len() - 1,
+            Action::HistoryMark => {
+                self.marked = if self.marked == Some(here) {
+                    None
+                } else {
+                    Some(here)
+                };
+            }
+            Action::HistoryDiff | Action::Open => {
+                let from = match self.marked {
+                    Some(m) if m != here => Some(m),
+                    _ => rows.get(self.selected + 1).copied(),
+                };
+                if let Some(from) = from {
+                    // Older on the left.
+                    let (a, b) = order(from, here);
+                    return HistoryOutcome::Diff { from: a, to: b };
+                }
+            }
+            Action::HistoryDiffDraft if here != VersionRef::Draft => {
+                return HistoryOutcome::Diff {
+                    from: here,
+                    to: VersionRef::Draft,
+                };
+            }
+            Action::HistoryRestore => {
+                if let VersionRef::Number(version) = here {
+                    return HistoryOutcome::Restore { version };
+                }
+            }
+            _ => {}
+        }
+        HistoryOutcome::None
+    }
+
+    /// Selects the row drawn at `row` of the table body.
+    pub fn click(&mut self, row: usize, versions: &[VersionInfo], has_draft: bool) {
+        let count = Self::rows(versions, has_draft).len();
+        let index = self.offset + row;
+        if index < count {
+            self.selected = index;
+        }
+    }
+
+    /// Draws the table.
+    pub fn draw(
+        &mut self,
+        frame: &mut Frame,
+        area: Rect,
+        rows_of: HistoryRows<'_>,
+        theme: Theme,
+        focused: bool,
+    ) {
+        let HistoryRows {
+            versions,
+            has_draft,
+            user,
+        } = rows_of;
+        let mut rows = Vec::new();
+        let mark = |r: VersionRef| if self.marked == Some(r) { "◆" } else { " " };
+        if has_draft {
+            rows.push(Row::new(vec![
+                Cell::from(mark(VersionRef::Draft)),
+                Cell::from(Span::styled("draft", theme.warning())),
+                Cell::from(""),
+                Cell::from(user.to_string()),
+                Cell::from(""),
+                Cell::from(Span::styled("(your uncommitted changes)", theme.dim())),
+            ]));
+        }
+        for v in versions {
+            rows.push(Row::new(vec![
+                Cell::from(mark(VersionRef::Number(v.number))),
+                Cell::from(Span::styled(format!("v{}", v.number), theme.title())),
+                Cell::from(Span::styled(
+                    v.content_hash[..v.content_hash.len().min(8)].to_string(),
+                    theme.dim(),
+                )),
+                Cell::from(v.author.clone()),
+                Cell::from(Span::styled(
+                    crate::timefmt::relative_time(&v.created_at),
+                    theme.dim(),
+                )),
+                Cell::from(v.message.lines().next().unwrap_or("").to_string()),
+            ]));
+        }
+        let header =
+            Row::new(["", "ver", "hash", "author", "when", "message"]).style(theme.title());
+        let marked = match self.marked {
+            Some(VersionRef::Number(n)) => format!(" · marked v{n}"),
+            Some(VersionRef::Draft) => " · marked draft".into(),
+            _ => String::new(),
+        };
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Length(1),
+                Constraint::Length(6),
+                Constraint::Length(8),
+                Constraint::Length(10),
+                Constraint::Length(14),
+                Constraint::Min(10),
+            ],
+        )
+        .header(header)
+        .block(pane(
+            format!(" History ({} versions{marked}) ", versions.len()),
+            theme,
+            focused,
+        ))
+        .row_highlight_style(if focused {
+            theme.selected()
+        } else {
+            theme.selected_dim()
+        });
+        let mut state = TableState::default()
+            .with_offset(self.offset)
+            .with_selected(Some(self.selected));
+        frame.render_stateful_widget(table, area, &mut state);
+        self.offset = state.offset();
+    }
+}
+
+fn order(a: VersionRef, b: VersionRef) -> (VersionRef, VersionRef) {
+    let rank = |v: VersionRef| match v {
+        VersionRef::Number(n) => n as u64,
+        VersionRef::Latest => u64::MAX - 1,
+        VersionRef::Draft => u64::MAX,
+    };
+    if rank(a) <= rank(b) { (a, b) } else { (b, a) }
+}

@@ -1,0 +1,116 @@
+//! The workbench driven like the terminal loop drives it, with a real workspace file answering.
+
+use std::time::{Duration, Instant};
+
+use galley::domain::PromptName;
+use galley::template::Rendered;
+use galley::tui::app::App;
+use galley::tui::event::{Effect, Event};
+use galley::tui::keymap::{Keymap, KeymapOverrides};
+use galley::tui::theme::Theme;
+use galley::tui::worker;
+use galley::workspace::Workspace;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub struct Harness {
+    pub app: App,
+    pub ws: Workspace,
+    pub now: Instant,
+    pub quit: bool,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ws.db");
+        let ws = Workspace::open(&path, "ada").unwrap();
+        let keymap = Keymap::load(&KeymapOverrides::new()).unwrap();
+        let app = App::new(keymap, Theme { color: false }, "ws.db".into(), "ada".into());
+        let mut h = Self {
+            app,
+            ws,
+            now: Instant::now(),
+            quit: false,
+            _dir: dir,
+        };
+        let effects = h.app.start();
+        h.run(effects);
+        h
+    }
+
+    /// Runs effects like the terminal loop does, answering requests synchronously (bounded).
+    pub fn run(&mut self, mut effects: Vec<Effect>) {
+        for _ in 0..100 {
+            if effects.is_empty() {
+                return;
+            }
+            let mut next = Vec::new();
+            for effect in effects {
+                match effect {
+                    Effect::Request(id, request) => {
+                        let reply = worker::handle(&mut self.ws, request);
+                        next.extend(self.app.update(Event::Reply(id, reply), self.now));
+                    }
+                    Effect::Quit => self.quit = true,
+                }
+            }
+            effects = next;
+        }
+        panic!("effects did not settle");
+    }
+
+    pub fn key(&mut self, code: KeyCode, modifiers: KeyModifiers) {
+        let effects = self
+            .app
+            .update(Event::Key(KeyEvent::new(code, modifiers)), self.now);
+        self.run(effects);
+    }
+
+    pub fn press(&mut self, keys: &str) {
+        for c in keys.chars() {
+            let modifiers = if c.is_ascii_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
+            self.key(KeyCode::Char(c), modifiers);
+        }
+    }
+
+    pub fn enter(&mut self) {
+        self.key(KeyCode::Enter, KeyModifiers::NONE);
+    }
+
+    pub fn esc(&mut self) {
+        self.key(KeyCode::Esc, KeyModifiers::NONE);
+    }
+
+    pub fn ctrl(&mut self, c: char) {
+        self.key(KeyCode::Char(c), KeyModifiers::CONTROL);
+    }
+
+    /// Lets time pass so the autosave runs.
+    pub fn idle(&mut self, millis: u64) {
+        self.now += Duration::from_millis(millis);
+        let effects = self.app.update(Event::Tick, self.now);
+        self.run(effects);
+    }
+
+    pub fn name(s: &str) -> PromptName {
+        PromptName::parse(s).unwrap()
+    }
+
+    pub fn preview_text(&self) -> String {
+        match self.app.open.as_ref().and_then(|o| o.preview.clone()) {
+            Some(Ok(Rendered::Text(t))) => t,
+            Some(Ok(Rendered::Messages(m))) => m
+                .iter()
+                .map(|m| m.content.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Some(Err(e)) => format!("ERROR {e}"),
+            None => String::new(),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The workbench: key-sequence scenarios and snapshots of every view.
+
+mod harness;
+mod scenarios;
+mod snapshots;
