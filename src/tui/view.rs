@@ -222,7 +222,7 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
             Line::from(Span::styled(format!(" ✗ {}", status.text), theme.error()))
         }
         Some(status) => Line::from(Span::styled(format!(" ✓ {}", status.text), theme.ok())),
-        None => hints(app),
+        None => hints(app, left_area.width as usize),
     };
     frame.render_widget(Paragraph::new(left).style(theme.status_bar()), left_area);
     frame.render_widget(
@@ -231,8 +231,8 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// The focused pane's key hints, from the keymap.
-fn hints(app: &App) -> Line<'static> {
+/// The focused pane's key hints, from the keymap, as many as fit in `width` (help first).
+fn hints(app: &App, width: usize) -> Line<'static> {
     let theme = app.theme;
     let context = app.context();
     let mut pairs: Vec<(String, String)> = Vec::new();
@@ -273,8 +273,19 @@ fn hints(app: &App) -> Line<'static> {
             pairs.insert(0, ("Esc".into(), "stop editing".into()));
         }
     }
+    // `? help` always shows: it leads to everything else.
+    if let Some(i) = pairs.iter().position(|(_, what)| what == "help") {
+        let help = pairs.remove(i);
+        pairs.insert(0, help);
+    }
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for (key, what) in pairs {
+        let len = key.chars().count() + what.chars().count() + 3;
+        if used + len > width {
+            break;
+        }
+        used += len;
         spans.push(Span::styled(key, theme.title()));
         spans.push(Span::styled(format!(" {what}  "), theme.dim()));
     }
