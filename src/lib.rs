@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod diff;
 pub mod domain;
+pub mod eval;
 pub mod prompt_file;
 pub mod store;
 pub mod template;

@@ -130,6 +130,10 @@ fn render_line(line: &DiffLine) -> String {
     text
 }
 
+/// Whether stdout shows no colour (asked once: the terminal does not change mid-command).
 fn colour_off() -> bool {
-    anstream::AutoStream::choice(&std::io::stdout()) == anstream::ColorChoice::Never
+    static OFF: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OFF.get_or_init(|| {
+        anstream::AutoStream::choice(&std::io::stdout()) == anstream::ColorChoice::Never
+    })
 }

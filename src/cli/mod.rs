@@ -2,11 +2,14 @@
 //! lives here. Exit codes: 0 ok, 1 the operation failed, 2 usage error.
 
 mod authoring;
+mod datasets;
 mod diff_print;
+mod evals;
 mod exchange;
 mod history;
 mod output;
 mod prompts;
+mod providers;
 mod render;
 
 use std::path::PathBuf;
@@ -70,6 +73,15 @@ enum Command {
     Demo,
     /// Show the audit trail
     Audit(history::AuditArgs),
+    /// Datasets of test cases: new, import, export, list, show, add, rm
+    #[command(subcommand)]
+    Dataset(datasets::DatasetCommand),
+    /// Model providers: add, list, show, rm, test
+    #[command(subcommand)]
+    Provider(providers::ProviderCommand),
+    /// Evaluations: run, list, show, compare, grade
+    #[command(subcommand)]
+    Eval(evals::EvalCommand),
 }
 
 /// A prompt name argument.
@@ -162,6 +174,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => exchange::import(&mut ctx, args),
         Command::Demo => exchange::demo(&mut ctx),
         Command::Audit(args) => history::audit(&ctx, args),
+        Command::Dataset(command) => datasets::run(&mut ctx, command),
+        Command::Provider(command) => providers::run(&mut ctx, command),
+        Command::Eval(command) => evals::run(&mut ctx, &config, command),
     }
 }
 

@@ -22,9 +22,15 @@ pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// Prints `value` as pretty JSON on stdout.
+/// Prints `value` as JSON on stdout.
+/// Indented on a terminal, compact when piped (scripts and `jq` read either; compact is smaller
+/// and faster for big lists).
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
+    let mut text = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        serde_json::to_string_pretty(value)?
+    } else {
+        serde_json::to_string(value)?
+    };
     text.push('\n');
     // A closed pipe (`galley list --json | head`) is the reader's choice, not a failure.
     match std::io::stdout().lock().write_all(text.as_bytes()) {

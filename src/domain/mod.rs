@@ -1,6 +1,7 @@
 //! The pure core: prompts, sections, variables, versions. No I/O here.
 
 pub mod content;
+pub mod eval;
 pub mod name;
 pub mod section;
 pub mod selector;

@@ -65,6 +65,75 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 2: evaluation: datasets and their versions, providers, runs, results, the response cache.
+    r#"
+    CREATE TABLE datasets (
+        id             INTEGER PRIMARY KEY,
+        name           TEXT NOT NULL UNIQUE,
+        description    TEXT NOT NULL DEFAULT '',
+        latest_version INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        created_by     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE dataset_versions (
+        dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+        version    INTEGER NOT NULL,
+        cases      TEXT NOT NULL,
+        case_count INTEGER NOT NULL,
+        author     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        message    TEXT NOT NULL,
+        PRIMARY KEY (dataset_id, version)
+    ) STRICT;
+
+    CREATE TRIGGER dataset_versions_are_immutable BEFORE UPDATE ON dataset_versions
+    BEGIN SELECT RAISE(ABORT, 'dataset versions are immutable'); END;
+
+    CREATE TABLE providers (
+        name       TEXT PRIMARY KEY,
+        config     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE eval_runs (
+        id              TEXT PRIMARY KEY,
+        prompt          TEXT NOT NULL,
+        dataset         TEXT NOT NULL,
+        dataset_version INTEGER NOT NULL,
+        spec            TEXT NOT NULL,
+        status          TEXT NOT NULL,
+        started_at      TEXT NOT NULL,
+        finished_at     TEXT,
+        started_by      TEXT NOT NULL,
+        summary         TEXT NOT NULL DEFAULT '{}'
+    ) STRICT;
+    CREATE INDEX eval_runs_by_prompt ON eval_runs(prompt, started_at);
+
+    CREATE TABLE eval_results (
+        run_id   TEXT NOT NULL REFERENCES eval_runs(id),
+        case_id  TEXT NOT NULL,
+        version  INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        repeat   INTEGER NOT NULL,
+        pass     INTEGER NOT NULL,
+        result   TEXT NOT NULL,
+        PRIMARY KEY (run_id, case_id, version, provider, repeat)
+    ) STRICT;
+
+    CREATE TABLE response_cache (
+        key        TEXT PRIMARY KEY,
+        response   TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    "#,
+    // 3: the prompt list reads one covering index in name order instead of visiting every row.
+    r#"
+    CREATE INDEX prompts_listing ON prompts
+        (name, prompt_type, description, tags, latest_version, latest_hash, updated_at, id);
+    "#,
 ];
 
 /// The schema version this galley writes.

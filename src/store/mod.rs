@@ -2,6 +2,7 @@
 //! busy timeout), embedded migrations, and typed functions with bound parameters.
 
 mod audit;
+mod evals;
 mod migrations;
 mod prompts;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use audit::AuditEntry;
+pub use evals::RunSpecRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};
 
@@ -145,7 +147,9 @@ impl Store {
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         self.conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+            // Memory-mapped reads spare a system call per page when listing big workspaces.
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
+             PRAGMA mmap_size = 268435456;",
         )?;
         Ok(())
     }

@@ -111,7 +111,15 @@ impl<'a> Template<'a> {
     /// The variables this prompt declares and uses. Undeclared names count as required strings,
     /// except message placeholders: an unfilled slot adds no messages, so it is an optional list.
     pub fn variable_uses(&self) -> Vec<crate::domain::VariableUse> {
-        let mut uses = variable_uses(&self.content.variables, &self.used_variables());
+        self.variable_uses_of(&self.used_by_section())
+    }
+
+    /// `variable_uses` from an already computed (variable, section) list.
+    fn variable_uses_of(&self, used: &[(String, String)]) -> Vec<crate::domain::VariableUse> {
+        let mut names: Vec<String> = used.iter().map(|(n, _)| n.clone()).collect();
+        names.sort();
+        names.dedup();
+        let mut uses = variable_uses(&self.content.variables, &names);
         for var in uses
             .iter_mut()
             .filter(|u| !u.declared && self.is_placeholder(&u.name))
@@ -271,7 +279,7 @@ impl<'a> Template<'a> {
             }
         }
         let used = self.used_by_section();
-        for var in self.variable_uses() {
+        for var in self.variable_uses_of(&used) {
             if var.used && var.spec.must_be_given() && !context.contains_key(&var.name) {
                 let section = used
                     .iter()

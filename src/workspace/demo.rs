@@ -16,6 +16,28 @@ const DEMO_SCRIPT: &str = include_str!("../../assets/demo.toml");
 #[serde(deny_unknown_fields)]
 struct Script {
     prompt: Vec<DemoPrompt>,
+    #[serde(default)]
+    dataset: Vec<DemoDataset>,
+    #[serde(default)]
+    run: Vec<DemoRun>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoDataset {
+    name: String,
+    description: String,
+    author: String,
+    case: Vec<crate::domain::eval::TestCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoRun {
+    prompt: String,
+    dataset: String,
+    versions: Vec<u32>,
+    author: String,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +81,9 @@ pub struct DemoReport {
     pub created: Vec<(PromptName, u32)>,
     /// Prompts that already existed and were left alone.
     pub skipped: Vec<PromptName>,
+    /// Datasets created, and eval runs finished.
+    pub datasets: usize,
+    pub runs: usize,
 }
 
 impl Workspace {
@@ -76,7 +101,66 @@ impl Workspace {
 
     fn replay(&mut self, script: Script) -> Result<DemoReport> {
         let mut report = DemoReport::default();
-        for prompt in script.prompt {
+        self.replay_prompts(script.prompt, &mut report)?;
+        let existing: Vec<String> = self.datasets()?.into_iter().map(|d| d.name).collect();
+        let mut fresh = Vec::new();
+        for dataset in script.dataset {
+            if existing.contains(&dataset.name) {
+                continue;
+            }
+            self.user = dataset.author.clone();
+            let text = dataset
+                .case
+                .iter()
+                .map(|c| serde_json::to_string(c).expect("cases serialise"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            self.create_dataset(&dataset.name, &dataset.description)?;
+            self.import_dataset(
+                &dataset.name,
+                &text,
+                crate::eval::dataset_io::DatasetFormat::Jsonl,
+                super::ImportMode::Replace,
+                false,
+            )?;
+            fresh.push(dataset.name);
+            report.datasets += 1;
+        }
+        for run in script
+            .run
+            .into_iter()
+            .filter(|r| fresh.contains(&r.dataset))
+        {
+            self.user = run.author.clone();
+            let options = super::EvalOptions {
+                prompt: PromptName::parse(&run.prompt)?,
+                dataset: run.dataset.clone(),
+                versions: run
+                    .versions
+                    .iter()
+                    .map(|v| crate::domain::VersionRef::Number(*v))
+                    .collect(),
+                providers: vec!["echo".into()],
+                concurrency: 4,
+                repeat: 1,
+                only_failed: None,
+                grader: None,
+                use_cache: false,
+                overrides: Json::Null,
+                prices: crate::eval::pricing::PriceTable::load(&Default::default()),
+            };
+            self.run_eval(
+                options,
+                &mut |_, _| {},
+                crate::eval::runner::Cancel::default(),
+            )?;
+            report.runs += 1;
+        }
+        Ok(report)
+    }
+
+    fn replay_prompts(&mut self, prompts: Vec<DemoPrompt>, report: &mut DemoReport) -> Result<()> {
+        for prompt in prompts {
             let name = PromptName::parse(&prompt.name)?;
             if self.summary(&name).is_ok() {
                 report.skipped.push(name);
@@ -93,7 +177,7 @@ impl Workspace {
             }
             report.created.push((name, last.number));
         }
-        Ok(report)
+        Ok(())
     }
 }
 

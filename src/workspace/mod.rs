@@ -2,11 +2,14 @@
 //! through the store, applies the domain's rules, and writes its result with an audit entry in
 //! one transaction. No front end holds a business rule or a line of SQL.
 
+mod datasets;
 mod demo;
 mod drafts;
 mod error;
 mod exchange;
+mod providers;
 mod render;
+pub mod runs;
 pub mod settings;
 pub mod starters;
 
@@ -17,11 +20,14 @@ use serde_json::json;
 use crate::domain::{PromptContent, PromptName, PromptSummary, Version, VersionInfo, VersionRef};
 use crate::store::{AuditEntry, PromptRow, Store, StoreError, Tx, VersionRow};
 
+pub use datasets::{DatasetImport, ImportMode};
 pub use demo::DemoReport;
 pub use drafts::DraftChange;
 pub use error::{Result, WorkspaceError};
 pub use exchange::{ImportOutcome, ImportReport};
+pub use providers::ProviderCheck;
 pub use render::RenderOutput;
+pub use runs::{EvalOptions, Progress, RunReport};
 pub use settings::Config;
 
 /// An open workspace, acting as one user.

@@ -59,7 +59,12 @@ impl Workspace {
             name: resolved.name.clone(),
             version: resolved.version.as_ref().map(|v| v.number),
             source: resolved.source,
-            hash: resolved.content.content_hash(),
+            // A version carries its hash; only a draft needs it computed.
+            hash: resolved
+                .version
+                .as_ref()
+                .map(|v| v.content_hash.clone())
+                .unwrap_or_else(|| resolved.content.content_hash()),
             prompt_type: resolved.content.prompt_type,
             rendered,
             variables,

@@ -1,7 +1,6 @@
 //! Where the workspace file and the config live, and who the user is.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use directories::ProjectDirs;
 use serde::Deserialize;
@@ -12,6 +11,10 @@ use serde::Deserialize;
 pub struct Config {
     pub user: UserConfig,
     pub workspace: WorkspaceConfig,
+    /// Evaluation defaults.
+    pub eval: EvalConfig,
+    /// Model prices (USD per million tokens) over the embedded table.
+    pub prices: std::collections::BTreeMap<String, crate::eval::pricing::ModelPrice>,
     /// Key overrides for the workbench: context → key → action.
     pub keymap: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
@@ -21,6 +24,16 @@ pub struct Config {
 #[serde(default)]
 pub struct UserConfig {
     pub name: Option<String>,
+}
+
+/// `[eval]` in the config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EvalConfig {
+    /// The provider that grades `llm-rubric` assertions when a run names none.
+    pub grader: Option<String>,
+    /// Requests in flight at once (default 8).
+    pub concurrency: Option<usize>,
 }
 
 /// `[workspace]` in the config.
@@ -115,14 +128,57 @@ impl Config {
     }
 }
 
+/// git's `user.name`, read from git's config files (the repository's, then the global ones)
+/// rather than by running git, which would cost every command a process start.
 fn git_user_name() -> Option<String> {
-    let out = Command::new("git")
-        .args(["config", "--get", "user.name"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let mut files: Vec<PathBuf> = Vec::new();
+    if let Ok(cwd) = std::env::current_dir()
+        && let Some(repo) = cwd.ancestors().map(|d| d.join(".git")).find(|g| g.is_dir())
+    {
+        files.push(repo.join("config"));
+    }
+    if let Some(global) = std::env::var_os("GIT_CONFIG_GLOBAL") {
+        files.push(PathBuf::from(global));
+    } else {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        files.extend(home.iter().map(|h| h.join(".gitconfig")));
+        let xdg = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or(home.map(|h| h.join(".config")));
+        files.extend(xdg.map(|x| x.join("git/config")));
+    }
+    files.iter().find_map(|f| {
+        std::fs::read_to_string(f)
+            .ok()
+            .and_then(|text| user_name_in(&text))
+    })
+}
+
+/// The last `name` under `[user]` in a git config file's text.
+fn user_name_in(text: &str) -> Option<String> {
+    let mut in_user = false;
+    let mut found = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_user = line
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .trim()
+                .eq_ignore_ascii_case("user");
+            continue;
+        }
+        if !in_user {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once('=')
+            && key.trim().eq_ignore_ascii_case("name")
+        {
+            let value = value.split(['#', ';']).next().unwrap_or("").trim();
+            found = Some(value.trim_matches('"').to_string());
+        }
+    }
+    found.filter(|n| !n.is_empty())
 }
 
 fn os_user() -> Option<String> {
@@ -140,4 +196,16 @@ pub fn state_dir() -> PathBuf {
                 .to_path_buf()
         })
         .unwrap_or_else(std::env::temp_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_user_name_from_git_config_text() {
+        let text = "[core]\n\tname = nope\n[user]\n\temail = a@b.c\n\tname = \"Ada Lovelace\" # me\n[alias]\n\tname = x\n";
+        assert_eq!(user_name_in(text).as_deref(), Some("Ada Lovelace"));
+        assert_eq!(user_name_in("[user]\nemail = x\n"), None);
+    }
 }
