@@ -26,14 +26,20 @@ pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
 /// Indented on a terminal, compact when piped (scripts and `jq` read either; compact is smaller
 /// and faster for big lists).
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    let mut text = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        serde_json::to_string_pretty(value)?
+    let stdout = std::io::stdout();
+    let pretty = std::io::IsTerminal::is_terminal(&stdout);
+    // Streamed through a buffer: a big list is never held whole in memory.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let written = if pretty {
+        serde_json::to_writer_pretty(&mut out, value)
     } else {
-        serde_json::to_string(value)?
-    };
-    text.push('\n');
+        serde_json::to_writer(&mut out, value)
+    }
+    .map_err(std::io::Error::from)
+    .and_then(|()| out.write_all(b"\n"))
+    .and_then(|()| out.flush());
     // A closed pipe (`galley list --json | head`) is the reader's choice, not a failure.
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
+    match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }

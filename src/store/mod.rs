@@ -147,10 +147,11 @@ impl Store {
             .conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         self.conn.execute_batch(
-            // Memory-mapped reads spare a system call per page when listing big workspaces.
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;
-             PRAGMA mmap_size = 268435456;",
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
         )?;
+        // Memory-mapped reads spare a system call per page when listing big workspaces. The
+        // pragma answers with a row, so it is read like journal_mode.
+        let _mmap: i64 = self.conn.query_row("PRAGMA mmap_size = 2147418112", [], |r| r.get(0))?;
         Ok(())
     }
 

@@ -110,42 +110,37 @@ impl Tx<'_> {
         user: &str,
         prefix: Option<&str>,
     ) -> Result<Vec<PromptSummary>, StoreError> {
+        // The user's drafts are few: one set lookup per row beats a subquery per row.
+        let mut drafts = self.conn.prepare_cached("SELECT prompt_id FROM drafts WHERE user_name = ?1")?;
+        let drafted: std::collections::HashSet<i64> =
+            drafts.query_map([user], |r| r.get(0))?.collect::<Result<_, _>>()?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT p.name, p.prompt_type, p.description, p.tags, p.latest_version, p.latest_hash,
-                    p.updated_at,
-                    EXISTS (SELECT 1 FROM drafts d WHERE d.prompt_id = p.id AND d.user_name = ?1)
-             FROM prompts p
-             WHERE ?2 IS NULL OR substr(p.name, 1, length(?2)) = ?2
-             ORDER BY p.name",
+            "SELECT name, prompt_type, description, tags, latest_version, latest_hash, updated_at, id
+             FROM prompts
+             WHERE ?1 IS NULL OR substr(name, 1, length(?1)) = ?1
+             ORDER BY name",
         )?;
-        let rows = stmt.query_map(params![user, prefix], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, bool>(7)?,
-            ))
-        })?;
+        let mut rows = stmt.query(params![prefix])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (name, ty, description, tags, latest, hash, updated_at, has_draft) = row?;
+        while let Some(r) = rows.next()? {
+            let text = |i: usize| -> Result<&str, StoreError> {
+                r.get_ref(i)?.as_str().map_err(|e| corrupt("prompt row", e))
+            };
+            let name = text(0)?;
+            let tags = text(3)?;
             out.push(PromptSummary {
-                name: PromptName::parse(&name).map_err(|e| corrupt("prompt name", e))?,
-                prompt_type: ty.parse().map_err(|e: String| corrupt("prompt type", e))?,
-                description,
+                name: PromptName::parse(name).map_err(|e| corrupt("prompt name", e))?,
+                prompt_type: text(1)?.parse().map_err(|e: String| corrupt("prompt type", e))?,
+                description: r.get(2)?,
                 tags: if tags == "[]" {
                     Vec::new()
                 } else {
-                    serde_json::from_str(&tags).map_err(|e| corrupt("tags", e))?
+                    serde_json::from_str(tags).map_err(|e| corrupt("tags", e))?
                 },
-                latest_version: latest.map(|v| v as u32),
-                latest_hash: hash,
-                updated_at,
-                has_draft,
+                latest_version: r.get::<_, Option<i64>>(4)?.map(|v| v as u32),
+                latest_hash: r.get(5)?,
+                updated_at: r.get(6)?,
+                has_draft: drafted.contains(&r.get::<_, i64>(7)?),
             });
         }
         Ok(out)
