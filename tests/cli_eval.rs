@@ -348,3 +348,77 @@ fn dataset_add_and_export_round_trip() {
     assert_eq!(case["vars"]["ticket"], "refund please");
     assert_eq!(case["assert"][1]["type"], "not-contains");
 }
+
+#[test]
+fn ctrl_c_cancels_a_run_and_keeps_what_finished() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let stub =
+        BlockingStubModel::start(StubConfig::default().with_delay(Duration::from_millis(150)));
+    let g = Galley::new();
+    with_router(&g);
+    let lines: Vec<String> = (0..40)
+        .map(|i| format!(r#"{{"description": "case {i}", "vars": {{"ticket": "ticket {i}"}}, "assert": [{{"type": "contains", "value": "ticket {i}"}}]}}"#))
+        .collect();
+    g.write("many.jsonl", &lines.join("\n"));
+    g.ok(&[
+        "dataset",
+        "import",
+        "many",
+        g.path("many.jsonl").to_str().unwrap(),
+    ]);
+    let base = stub.base_url();
+    g.ok(&[
+        "provider",
+        "add",
+        "slow",
+        "--type",
+        "openai",
+        "--base-url",
+        &base,
+        "--model",
+        "m",
+    ]);
+
+    let mut cmd = g.command();
+    cmd.args([
+        "eval",
+        "run",
+        "router",
+        "--dataset",
+        "many",
+        "--provider",
+        "slow",
+        "--concurrency",
+        "2",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // Let a few cases finish (two at a time, 150 ms each), then interrupt.
+    let start = Instant::now();
+    while stub.request_count() < 6 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cancelled"), "{stderr}");
+
+    let runs = g.json(&["eval", "list", "--json"]);
+    assert_eq!(runs[0]["status"], "cancelled");
+    let kept = runs[0]["summary"]["total"].as_u64().unwrap();
+    assert!(
+        (2..40).contains(&kept),
+        "finished results are kept, the rest never ran: {kept}"
+    );
+    let id = runs[0]["id"].as_str().unwrap().to_string();
+    let shown = g.json(&["eval", "show", &id, "--json"]);
+    assert_eq!(shown["results"].as_array().unwrap().len() as u64, kept);
+}
