@@ -151,7 +151,9 @@ impl Store {
         )?;
         // Memory-mapped reads spare a system call per page when listing big workspaces. The
         // pragma answers with a row, so it is read like journal_mode.
-        let _mmap: i64 = self.conn.query_row("PRAGMA mmap_size = 2147418112", [], |r| r.get(0))?;
+        let _mmap: i64 = self
+            .conn
+            .query_row("PRAGMA mmap_size = 2147418112", [], |r| r.get(0))?;
         Ok(())
     }
 

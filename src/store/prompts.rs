@@ -111,9 +111,12 @@ impl Tx<'_> {
         prefix: Option<&str>,
     ) -> Result<Vec<PromptSummary>, StoreError> {
         // The user's drafts are few: one set lookup per row beats a subquery per row.
-        let mut drafts = self.conn.prepare_cached("SELECT prompt_id FROM drafts WHERE user_name = ?1")?;
-        let drafted: std::collections::HashSet<i64> =
-            drafts.query_map([user], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let mut drafts = self
+            .conn
+            .prepare_cached("SELECT prompt_id FROM drafts WHERE user_name = ?1")?;
+        let drafted: std::collections::HashSet<i64> = drafts
+            .query_map([user], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT name, prompt_type, description, tags, latest_version, latest_hash, updated_at, id
              FROM prompts
@@ -130,7 +133,9 @@ impl Tx<'_> {
             let tags = text(3)?;
             out.push(PromptSummary {
                 name: PromptName::parse(name).map_err(|e| corrupt("prompt name", e))?,
-                prompt_type: text(1)?.parse().map_err(|e: String| corrupt("prompt type", e))?,
+                prompt_type: text(1)?
+                    .parse()
+                    .map_err(|e: String| corrupt("prompt type", e))?,
                 description: r.get(2)?,
                 tags: if tags == "[]" {
                     Vec::new()
