@@ -71,7 +71,7 @@ enum Command {
     Import(exchange::ImportArgs),
     /// Fill the workspace with demo prompts and their history
     Demo,
-    /// Show the audit trail
+    /// The audit trail: log (the default), verify, export
     Audit(history::AuditArgs),
     /// Datasets of test cases: new, import, export, list, show, add, rm
     #[command(subcommand)]

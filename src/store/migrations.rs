@@ -134,7 +134,33 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX prompts_listing ON prompts
         (name, prompt_type, description, tags, latest_version, latest_hash, updated_at, id);
     "#,
+    // 4: the audit log becomes a hash chain. The append-only triggers are dropped so that
+    // `after` can hash the existing entries in order (in Rust: SQLite has no sha256), and
+    // migration 5 recreates them; every pending migration runs in one transaction, so no file is
+    // ever left with the triggers missing.
+    r#"
+    DROP TRIGGER audit_log_no_update;
+    DROP TRIGGER audit_log_no_delete;
+    ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE audit_log ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+    "#,
+    // 5: the audit log is append-only again.
+    r#"
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
 ];
+
+/// The part of a migration SQL cannot do, run right after the SQL that brings the file to
+/// schema `version`, in the same transaction.
+pub fn after(conn: &rusqlite::Connection, version: u32) -> Result<(), super::StoreError> {
+    match version {
+        4 => super::audit::chain_existing_entries(conn),
+        _ => Ok(()),
+    }
+}
 
 /// The schema version this galley writes.
 pub fn latest() -> u32 {

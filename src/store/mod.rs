@@ -11,7 +11,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use audit::AuditEntry;
+pub use audit::{
+    AuditEntry, AuditQuery, BreakKind, ChainBreak, ChainHead, ChainReport, GENESIS_HASH,
+    canonical_json, chain_hash,
+};
 pub use evals::RunSpecRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};
@@ -197,6 +200,7 @@ impl Store {
         let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in migrations::MIGRATIONS.iter().enumerate().skip(now as usize) {
             tx.execute_batch(sql)?;
+            migrations::after(&tx, (i + 1) as u32)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         }
         tx.commit()?;

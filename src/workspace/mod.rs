@@ -2,6 +2,7 @@
 //! through the store, applies the domain's rules, and writes its result with an audit entry in
 //! one transaction. No front end holds a business rule or a line of SQL.
 
+mod audit;
 mod datasets;
 mod demo;
 mod drafts;
@@ -18,8 +19,9 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::domain::{PromptContent, PromptName, PromptSummary, Version, VersionInfo, VersionRef};
-use crate::store::{AuditEntry, PromptRow, Store, StoreError, Tx, VersionRow};
+use crate::store::{PromptRow, Store, StoreError, Tx, VersionRow};
 
+pub use audit::{AuditEntry, AuditFilter, BreakKind, ChainBreak, ChainReport};
 pub use datasets::{DatasetImport, ImportMode};
 pub use demo::DemoReport;
 pub use drafts::DraftChange;
@@ -228,11 +230,6 @@ impl Workspace {
             )?;
             Ok(())
         })
-    }
-
-    /// The newest `limit` audit entries (about `target` when given), oldest first.
-    pub fn audit(&self, target: Option<&str>, limit: usize) -> Result<Vec<AuditEntry>> {
-        Ok(self.store.read().audit_entries(target, limit)?)
     }
 }
 
