@@ -44,6 +44,7 @@ actions! {
     ViewEdit => "view-edit", "Show the Edit view";
     ViewHistory => "view-history", "Show the History view";
     ViewDiff => "view-diff", "Show the Diff view";
+    ViewEvals => "view-evals", "Show the Evals view (runs, results, comparisons)";
     Up => "up", "Move up";
     Down => "down", "Move down";
     PageUp => "page-up", "Move up a page";
@@ -81,6 +82,18 @@ actions! {
     DiffToggleFold => "diff-toggle-fold", "Fold or unfold unchanged lines";
     DiffToggleUnified => "diff-toggle-unified", "Switch between side-by-side and unified";
     DiffToggleWhitespace => "diff-toggle-whitespace", "Ignore or show white space changes";
+    EvalRun => "eval-run", "Start an eval run: pick a dataset, providers and versions";
+    EvalMark => "eval-mark", "Mark the selected run to compare it with another";
+    EvalCompare => "eval-compare", "Compare the marked (or previous) run with the selected";
+    EvalCompareVersions => "eval-compare-versions", "Compare two versions within the selected run";
+    EvalSort => "eval-sort", "Sort the results by the next column";
+    EvalFailures => "eval-failures", "Show only failures and errors (again: show all)";
+    EvalGrade => "eval-grade", "Grade the selected result yourself: pass/fail and a note";
+    PlaygroundRun => "playground-run", "Run the draft on the sample values in the playground";
+    PlaygroundRunVersion => "playground-run-version", "Run the latest (or History's marked) version beside it";
+    PlaygroundProvider => "playground-provider", "Choose the playground's provider";
+    PlaygroundSaveCase => "playground-save-case", "Save the playground input as a test case in a dataset";
+    PlaygroundClose => "playground-close", "Hide the playground (the preview shows again)";
     Refresh => "refresh", "Reload from the workspace file";
 }
 

@@ -9,27 +9,30 @@ use ratatui::layout::Rect;
 
 use crate::domain::{PromptName, VersionRef};
 
-use super::action::Action;
-use super::components::diff_view::{DiffOutcome, DiffView};
+use super::components::diff_view::DiffView;
 use super::components::edit_view::OpenPrompt;
+use super::components::eval_setup::{EvalSetup, SetupOutcome};
+use super::components::evals::EvalsView;
 use super::components::help::Help;
-use super::components::history::{HistoryOutcome, HistoryView};
+use super::components::history::HistoryView;
 use super::components::palette::{Palette, PaletteOutcome};
-use super::components::popup::{Popup, PopupOutcome, Purpose};
+use super::components::playground::Playground;
+use super::components::popup::{Popup, PopupOutcome};
 use super::components::prompt_list::PromptList;
 use super::event::{Effect, Event, Request, RequestId};
-use super::keymap::{Context, Keymap};
+use super::keymap::Keymap;
 use super::theme::Theme;
 
 /// How long after the last keystroke a draft is saved.
 pub const AUTOSAVE_AFTER: Duration = Duration::from_millis(700);
 
-/// The three views of the main area.
+/// The views of the main area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     Edit,
     History,
     Diff,
+    Evals,
 }
 
 /// The pane that receives keys.
@@ -42,6 +45,11 @@ pub enum Focus {
     Preview,
     History,
     Diff,
+    Playground,
+    EvalRuns,
+    EvalResults,
+    EvalDetail,
+    EvalCompare,
 }
 
 /// A message in the status bar.
@@ -59,7 +67,18 @@ enum Slot {
     Preview,
     Diff,
     CommitSummary,
+    Catalog,
+    Runs,
+    Report,
+    Compare,
     Other,
+}
+
+/// The workspace's datasets and providers, as last loaded.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    pub datasets: Vec<crate::domain::eval::DatasetInfo>,
+    pub providers: Vec<crate::domain::eval::ProviderConfig>,
 }
 
 /// Where panes were drawn last, for the mouse.
@@ -72,6 +91,8 @@ pub struct Areas {
     pub preview: Rect,
     pub history: Rect,
     pub diff: Rect,
+    pub playground: Rect,
+    pub evals: super::components::evals::EvalAreas,
 }
 
 /// The workbench's whole state.
@@ -94,6 +115,13 @@ pub struct App {
     pub status: Option<Status>,
     pub areas: Areas,
     pub quitting: bool,
+    pub evals: EvalsView,
+    pub playground: Playground,
+    /// The run setup popup.
+    pub eval_setup: Option<EvalSetup>,
+    pub catalog: Option<Catalog>,
+    /// What to open when the catalog arrives.
+    after_catalog: Option<evals::CatalogUse>,
     next_id: RequestId,
     pending: HashMap<Slot, RequestId>,
     /// The edit counter of each save in flight.
@@ -122,6 +150,11 @@ impl App {
             status: None,
             areas: Areas::default(),
             quitting: false,
+            evals: EvalsView::default(),
+            playground: Playground::default(),
+            eval_setup: None,
+            catalog: None,
+            after_catalog: None,
             next_id: 0,
             pending: HashMap::new(),
             saves: HashMap::new(),
@@ -129,9 +162,12 @@ impl App {
         }
     }
 
-    /// The effects to run at start: load the prompt list.
+    /// The effects to run at start: load the prompt list, the datasets and the providers.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![self.request(Request::ListPrompts)]
+        vec![
+            self.request(Request::ListPrompts),
+            self.request(Request::Catalog),
+        ]
     }
 
     fn request(&mut self, request: Request) -> Effect {
@@ -142,6 +178,10 @@ impl App {
             Request::Preview { .. } => Slot::Preview,
             Request::Diff { .. } => Slot::Diff,
             Request::CommitSummary { .. } => Slot::CommitSummary,
+            Request::Catalog => Slot::Catalog,
+            Request::Runs(_) => Slot::Runs,
+            Request::RunReport(_) => Slot::Report,
+            Request::CompareRuns { .. } | Request::CompareVersions { .. } => Slot::Compare,
             _ => Slot::Other,
         };
         self.pending.insert(slot, self.next_id);
@@ -149,23 +189,6 @@ impl App {
             self.saves.insert(self.next_id, open.edit_seq);
         }
         Effect::Request(self.next_id, request)
-    }
-
-    /// The keymap context of the focused pane.
-    pub fn context(&self) -> Context {
-        if self.list.is_loaded() && self.list.is_empty() && self.focus != Focus::List {
-            return Context::Welcome;
-        }
-        match self.focus {
-            Focus::List if self.list.is_loaded() && self.list.is_empty() => Context::Welcome,
-            Focus::List => Context::List,
-            Focus::Sections => Context::Sections,
-            Focus::Editor => Context::Editor,
-            Focus::Variables => Context::Variables,
-            Focus::Preview => Context::Preview,
-            Focus::History => Context::History,
-            Focus::Diff => Context::Diff,
-        }
     }
 
     /// Whether the workspace has no prompts yet (the welcome view shows).
@@ -307,6 +330,23 @@ impl App {
                 }
             };
         }
+        if let Some(setup) = &mut self.eval_setup {
+            return match setup.key(key) {
+                SetupOutcome::Pending => Vec::new(),
+                SetupOutcome::Cancelled => {
+                    self.eval_setup = None;
+                    Vec::new()
+                }
+                SetupOutcome::Start {
+                    dataset,
+                    providers,
+                    versions,
+                } => {
+                    self.eval_setup = None;
+                    self.start_run(dataset, providers, versions)
+                }
+            };
+        }
         if let Some(popup) = &mut self.popup {
             return match popup.key(key) {
                 PopupOutcome::Pending => Vec::new(),
@@ -355,242 +395,11 @@ impl App {
             _ => Vec::new(),
         }
     }
-
-    fn focus_ring(&self) -> Vec<Focus> {
-        if self.open.is_none() {
-            return vec![Focus::List];
-        }
-        match self.view {
-            View::Edit => vec![
-                Focus::List,
-                Focus::Sections,
-                Focus::Editor,
-                Focus::Variables,
-                Focus::Preview,
-            ],
-            View::History => vec![Focus::List, Focus::History],
-            View::Diff => vec![Focus::List, Focus::Diff],
-        }
-    }
-
-    fn cycle_focus(&mut self, forward: bool) {
-        let ring = self.focus_ring();
-        let at = ring.iter().position(|f| *f == self.focus).unwrap_or(0);
-        let next = if forward {
-            (at + 1) % ring.len()
-        } else {
-            (at + ring.len() - 1) % ring.len()
-        };
-        self.focus = ring[next];
-    }
-
-    fn set_view(&mut self, view: View) {
-        self.view = view;
-        if self.open.is_some() {
-            self.focus = match view {
-                View::Edit => Focus::Sections,
-                View::History => Focus::History,
-                View::Diff => Focus::Diff,
-            };
-        }
-    }
-
-    /// Runs an action (from a key, the palette or a test).
-    pub fn dispatch(&mut self, action: Action, now: Instant) -> Vec<Effect> {
-        let theme = self.theme;
-        match action {
-            Action::Quit | Action::ForceQuit => return self.quit(),
-            Action::Help => self.help = Some(Help::default()),
-            Action::Palette => self.palette = Some(Palette::default()),
-            Action::FocusNext => self.cycle_focus(true),
-            Action::FocusPrev => self.cycle_focus(false),
-            Action::Back => match self.focus {
-                Focus::Editor => self.focus = Focus::Sections,
-                Focus::List if !self.list.filter().is_empty() => self.list.set_filter(""),
-                Focus::List => self.status = None,
-                _ => self.focus = Focus::List,
-            },
-            Action::ViewEdit => self.set_view(View::Edit),
-            Action::ViewHistory => self.set_view(View::History),
-            Action::ViewDiff => self.set_view(View::Diff),
-            Action::Filter => {
-                self.focus = Focus::List;
-                self.list.start_filter();
-            }
-            Action::NewPrompt => {
-                let items = crate::workspace::starters::starters()
-                    .into_iter()
-                    .map(|s| {
-                        (
-                            s.id.to_string(),
-                            format!("{} · {}", s.prompt_type, s.description),
-                        )
-                    })
-                    .collect();
-                self.popup = Some(Popup::choice(
-                    "New prompt from a template",
-                    items,
-                    0,
-                    Purpose::NewPromptTemplate,
-                ));
-            }
-            Action::ImportFolder => {
-                self.popup = Some(Popup::input(
-                    "Import prompt files from (folder or .md file)",
-                    "",
-                    Purpose::ImportPath,
-                ))
-            }
-            Action::LoadDemo => {
-                self.say("Loading the demo…");
-                return vec![self.request(Request::LoadDemo)];
-            }
-            Action::Refresh => {
-                let mut effects = vec![self.request(Request::ListPrompts)];
-                if let Some(name) = self
-                    .open
-                    .as_ref()
-                    .filter(|o| !o.dirty)
-                    .map(|o| o.name.clone())
-                {
-                    effects.push(self.request(Request::LoadPrompt(name)));
-                }
-                return effects;
-            }
-            _ => return self.dispatch_on_prompt(action, now, theme),
-        }
-        Vec::new()
-    }
-
-    /// Actions that need an open prompt, or act on the focused pane.
-    fn dispatch_on_prompt(&mut self, action: Action, now: Instant, theme: Theme) -> Vec<Effect> {
-        let movement = matches!(
-            action,
-            Action::Up
-                | Action::Down
-                | Action::PageUp
-                | Action::PageDown
-                | Action::Top
-                | Action::Bottom
-        );
-        if self.focus == Focus::List && (movement || action == Action::Open) {
-            if action == Action::Open {
-                if self.open.is_some() {
-                    self.set_view(View::Edit);
-                }
-                return Vec::new();
-            }
-            let before = self.list.selected_name().cloned();
-            self.list.handle(action);
-            return self.follow_list_selection(before);
-        }
-        let Some(open) = self.open.as_mut() else {
-            if !matches!(action, Action::Up | Action::Down) {
-                self.fail("Open a prompt first: pick one in the list (or press n to create one)");
-            }
-            return Vec::new();
-        };
-        let step = match action {
-            Action::Up => -1,
-            Action::Down => 1,
-            Action::PageUp => -10,
-            Action::PageDown => 10,
-            Action::Top => -10_000,
-            Action::Bottom => 10_000,
-            _ => 0,
-        };
-        match (self.focus, action) {
-            (Focus::Sections, _) if movement => open.move_selection(step, theme),
-            (Focus::Sections, Action::Open) | (_, Action::EditBody) => {
-                self.view = View::Edit;
-                self.focus = Focus::Editor;
-            }
-            (Focus::Variables, _) if movement => {
-                let last = open.variables.len().saturating_sub(1) as isize;
-                open.var_selected = (open.var_selected as isize + step).clamp(0, last) as usize;
-            }
-            (Focus::Variables, Action::Open) => {
-                return self.dispatch_on_prompt(Action::EditVariable, now, theme);
-            }
-            (Focus::Preview, _) if movement => {
-                open.preview_scroll =
-                    (open.preview_scroll as isize + step).clamp(0, u16::MAX as isize) as u16
-            }
-            (Focus::History, _) if movement || matches!(action, Action::Open) => {
-                return self.history_action(action);
-            }
-            (Focus::Diff, _) if movement => return self.diff_action(action),
-            (
-                _,
-                Action::HistoryMark
-                | Action::HistoryDiff
-                | Action::HistoryDiffDraft
-                | Action::HistoryRestore,
-            ) => {
-                return self.history_action(action);
-            }
-            (
-                _,
-                Action::DiffNextChange
-                | Action::DiffPrevChange
-                | Action::DiffToggleFold
-                | Action::DiffToggleUnified
-                | Action::DiffToggleWhitespace,
-            ) => return self.diff_action(action),
-            _ => return self.prompt_action(action, now),
-        }
-        Vec::new()
-    }
-
-    fn history_action(&mut self, action: Action) -> Vec<Effect> {
-        let Some(open) = &self.open else {
-            return Vec::new();
-        };
-        match self
-            .history
-            .handle(action, &open.versions, open.has_draft || open.dirty)
-        {
-            HistoryOutcome::None => Vec::new(),
-            HistoryOutcome::Diff { from, to } => self.show_diff(from, to),
-            HistoryOutcome::Restore { version } => {
-                self.popup = Some(Popup::confirm(
-                    &format!(
-                        "Restore v{version} into your draft? Your current draft is replaced (versions are kept)."
-                    ),
-                    Purpose::Restore { version },
-                ));
-                Vec::new()
-            }
-        }
-    }
-
-    fn diff_action(&mut self, action: Action) -> Vec<Effect> {
-        match self.diff.handle(action) {
-            DiffOutcome::None => Vec::new(),
-            DiffOutcome::Recompute { .. } => match self.diff_sides {
-                Some((from, to)) => self.show_diff(from, to),
-                None => Vec::new(),
-            },
-        }
-    }
-
-    /// Asks for the diff between two sides (saving the draft first when one side is it).
-    pub fn show_diff(&mut self, from: VersionRef, to: VersionRef) -> Vec<Effect> {
-        let Some(name) = self.open.as_ref().map(|o| o.name.clone()) else {
-            return Vec::new();
-        };
-        let mut effects = self.save_effects();
-        self.diff_sides = Some((from, to));
-        let ignore_whitespace = self.diff.ignore_whitespace();
-        effects.push(self.request(Request::Diff {
-            name,
-            from,
-            to,
-            ignore_whitespace,
-        }));
-        effects
-    }
 }
 
+mod dispatch;
+mod evals;
+mod playground;
 mod prompt_actions;
 mod replies;
+mod views;

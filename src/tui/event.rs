@@ -6,11 +6,15 @@ use std::path::PathBuf;
 use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::diff::PromptDiff;
+use crate::domain::eval::{DatasetInfo, ProviderConfig, RunInfo, TestCase};
 use crate::domain::{
     PromptContent, PromptName, PromptSummary, VariableUse, VersionInfo, VersionRef,
 };
+use crate::eval::compare::Comparison;
 use crate::template::{Rendered, VarInputs};
-use crate::workspace::{DemoReport, DraftChange, ImportReport, Resolved};
+use crate::workspace::{
+    DemoReport, DraftChange, ImportReport, PlaygroundAnswer, Progress, Resolved, RunReport,
+};
 
 /// Tags a request so that its reply can be matched, and stale replies dropped.
 pub type RequestId = u64;
@@ -35,6 +39,8 @@ pub enum Event {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Request(RequestId, Request),
+    /// Stops a long request (an eval run, a playground call); what finished is kept.
+    Cancel(RequestId),
     Quit,
 }
 
@@ -84,6 +90,65 @@ pub enum Request {
         version: u32,
     },
     Discard(PromptName),
+    /// The datasets and providers, for the run setup and the playground's pickers.
+    Catalog,
+    /// A prompt's eval runs, newest first.
+    Runs(PromptName),
+    RunReport(String),
+    /// Runs an eval (long: progress streams back as `EvalProgress`).
+    RunEval {
+        prompt: PromptName,
+        dataset: String,
+        versions: Vec<VersionRef>,
+        providers: Vec<String>,
+    },
+    CompareRuns {
+        before: String,
+        after: String,
+    },
+    CompareVersions {
+        run: String,
+        before: u32,
+        after: u32,
+    },
+    Grade {
+        run: String,
+        case: String,
+        version: u32,
+        provider: String,
+        pass: bool,
+        note: String,
+    },
+    /// Runs the draft as edited, or a version, on the sample values (long: the answer streams
+    /// back as `PlaygroundDelta`).
+    Playground {
+        name: PromptName,
+        target: PlaygroundTarget,
+        samples: VarInputs,
+        provider: String,
+    },
+    /// Adds a case to a dataset (created first when `create`).
+    SaveCase {
+        dataset: String,
+        create: bool,
+        case: Box<TestCase>,
+    },
+}
+
+/// What the playground runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlaygroundTarget {
+    /// The working copy as it is in the editor (saved or not).
+    Draft(PromptContent),
+    Version(u32),
+}
+
+impl Request {
+    /// Whether the request may take long (a model, a whole eval): the worker runs it on its own
+    /// thread, streaming intermediate replies, and it can be cancelled.
+    pub fn is_long(&self) -> bool {
+        matches!(self, Self::RunEval { .. } | Self::Playground { .. })
+    }
 }
 
 /// A loaded prompt: its list row, its working copy and its history.
@@ -129,5 +194,29 @@ pub enum Reply {
         version: u32,
     },
     Discarded(PromptName),
+    Catalog {
+        datasets: Vec<DatasetInfo>,
+        providers: Vec<ProviderConfig>,
+    },
+    Runs {
+        prompt: PromptName,
+        runs: Vec<RunInfo>,
+    },
+    RunReport(Box<RunReport>),
+    /// A result of a running eval arrived (intermediate).
+    EvalProgress(Progress),
+    /// The eval run ended (completed or cancelled).
+    EvalFinished(Box<RunInfo>),
+    Comparison(Box<Comparison>),
+    Graded {
+        run: String,
+    },
+    /// A piece of a playground answer (intermediate).
+    PlaygroundDelta(String),
+    PlaygroundDone(Box<PlaygroundAnswer>),
+    CaseSaved {
+        dataset: String,
+        version: u32,
+    },
     Failed(String),
 }

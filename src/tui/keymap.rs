@@ -21,12 +21,17 @@ pub enum Context {
     Preview,
     History,
     Diff,
+    Playground,
+    EvalRuns,
+    EvalResults,
+    EvalDetail,
+    EvalCompare,
     Welcome,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 14] = [
         Self::Global,
         Self::List,
         Self::Sections,
@@ -35,6 +40,11 @@ impl Context {
         Self::Preview,
         Self::History,
         Self::Diff,
+        Self::Playground,
+        Self::EvalRuns,
+        Self::EvalResults,
+        Self::EvalDetail,
+        Self::EvalCompare,
         Self::Welcome,
     ];
 
@@ -49,6 +59,11 @@ impl Context {
             Self::Preview => "preview",
             Self::History => "history",
             Self::Diff => "diff",
+            Self::Playground => "playground",
+            Self::EvalRuns => "eval-runs",
+            Self::EvalResults => "eval-results",
+            Self::EvalDetail => "eval-detail",
+            Self::EvalCompare => "eval-compare",
             Self::Welcome => "welcome",
         }
     }

@@ -20,14 +20,14 @@ use ratatui::crossterm::terminal::{
 use ratatui::{Terminal, backend::CrosstermBackend};
 
 use crate::domain::{PromptContent, PromptName};
-use crate::workspace::{Workspace, settings};
+use crate::workspace::{Config, Workspace, settings};
 
 use super::app::App;
 use super::event::{Effect, Event};
 use super::keymap::{Keymap, KeymapOverrides};
 use super::theme::Theme;
 use super::view;
-use super::worker::Worker;
+use super::worker::{Settings, Worker};
 
 type Unsaved = Arc<Mutex<Option<(PromptName, PromptContent)>>>;
 
@@ -53,7 +53,9 @@ pub fn run(path: &Path, user: &str, overrides: &KeymapOverrides) -> anyhow::Resu
     let stop = Arc::new(AtomicBool::new(false));
     spawn_input(tx.clone(), stop.clone());
     let signals = spawn_signals(tx.clone())?;
-    let worker = Worker::spawn(workspace, tx);
+    // Prices and eval defaults; a broken config file was already reported by the caller.
+    let settings = Settings::from_config(&Config::load().unwrap_or_default());
+    let worker = Worker::spawn(workspace, settings, tx);
 
     let mut effects = app.start();
     loop {
@@ -86,6 +88,7 @@ fn run_effects(worker: &Worker, effects: Vec<Effect>) -> bool {
     for effect in effects {
         match effect {
             Effect::Request(id, request) => worker.send(id, request),
+            Effect::Cancel(id) => worker.cancel(id),
             Effect::Quit => quit = true,
         }
     }

@@ -67,11 +67,17 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
                 app.areas.diff = main;
                 app.diff.draw(frame, main, theme, app.focus == Focus::Diff);
             }
+            View::Evals => {
+                app.areas.evals = app.evals.draw(frame, main, theme, app.focus);
+            }
         }
     }
     draw_status(app, frame, status);
 
     let context = app.context();
+    if let Some(setup) = &app.eval_setup {
+        setup.draw(frame, body, theme);
+    }
     if let Some(popup) = &mut app.popup {
         popup.draw(frame, body, theme);
     }
@@ -90,11 +96,19 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         ("1", View::Edit, "Edit"),
         ("2", View::History, "History"),
         ("3", View::Diff, "Diff"),
+        ("4", View::Evals, "Evals"),
     ] {
+        // A run in progress shows on its tab from every view.
+        let live = match (&app.evals.live, view) {
+            (Some(live), View::Evals) => {
+                format!(" ▶{}/{}", live.progress.done, live.progress.total)
+            }
+            _ => String::new(),
+        };
         let label = if app.view == view {
-            format!("[{key} {name}]")
+            format!("[{key} {name}{live}]")
         } else {
-            format!(" {key} {name} ")
+            format!(" {key} {name}{live} ")
         };
         spans.push(Span::styled(
             label,
@@ -139,6 +153,10 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_edit(app: &mut App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     let focus = app.focus;
+    let provider = app.playground_provider();
+    let version_hint = app
+        .playground_version()
+        .map_or_else(|| "the latest version".to_string(), |n| format!("v{n}"));
     let Some(open) = &mut app.open else { return };
     let wide = area.width >= 110;
     let side_width = if wide { 30 } else { 24 };
@@ -146,23 +164,54 @@ fn draw_edit(app: &mut App, frame: &mut Frame, area: Rect) {
         Layout::horizontal([Constraint::Length(side_width), Constraint::Min(10)]).areas(area);
     let [sections, variables] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(side);
+    let playground_shown = app.playground.visible;
+    // With the playground open, a wide screen keeps the editor and the preview above it; a
+    // narrow one gives it the preview's place.
+    let (top, playground) = match (playground_shown, wide) {
+        (false, _) => (rest, Rect::default()),
+        (true, true) => {
+            let [t, p] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(rest);
+            (t, p)
+        }
+        (true, false) => {
+            let [t, p] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)])
+                .areas(rest);
+            (t, p)
+        }
+    };
     let (editor, preview) = if wide {
-        let [e, p] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .areas(rest);
+        let [e, p] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
         (e, p)
+    } else if playground_shown {
+        (top, Rect::default())
     } else {
         let [e, p] =
-            Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(rest);
+            Layout::vertical([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
         (e, p)
     };
     open.draw_sections(frame, sections, theme, focus == Focus::Sections);
     open.draw_variables(frame, variables, theme, focus == Focus::Variables);
     open.draw_editor(frame, editor, theme, focus == Focus::Editor);
-    open.draw_preview(frame, preview, theme, focus == Focus::Preview);
+    if preview.area() > 0 {
+        open.draw_preview(frame, preview, theme, focus == Focus::Preview);
+    }
+    if playground_shown {
+        app.playground.draw(
+            frame,
+            playground,
+            &provider,
+            &version_hint,
+            theme,
+            focus == Focus::Playground,
+        );
+    }
     app.areas.sections = sections;
     app.areas.variables = variables;
     app.areas.editor = editor;
     app.areas.preview = preview;
+    app.areas.playground = playground;
 }
 
 fn draw_welcome(app: &App, frame: &mut Frame, area: Rect) {
@@ -251,7 +300,9 @@ fn hints(app: &App, width: usize) -> Line<'static> {
                         .name()
                         .replace("section-", "")
                         .replace("history-", "")
-                        .replace("diff-", ""),
+                        .replace("diff-", "")
+                        .replace("eval-", "")
+                        .replace("playground-", ""),
                 ));
             }
         }
@@ -271,6 +322,9 @@ fn hints(app: &App, width: usize) -> Line<'static> {
         }
         if context == Context::Editor {
             pairs.insert(0, ("Esc".into(), "stop editing".into()));
+        }
+        if app.view == super::app::View::Evals && app.evals.live.is_some() {
+            pairs.insert(0, ("Esc".into(), "cancel run".into()));
         }
     }
     // `? help` always shows: it leads to everything else.

@@ -1,24 +1,78 @@
 //! The worker: owns the workspace on its own thread and answers requests in order, so the UI
-//! thread never waits on the database.
+//! thread never waits on the database. Long requests (an eval run, a playground call) each get
+//! a thread and a workspace connection of their own, stream intermediate replies tagged with
+//! their request id, and can be cancelled.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
 use crate::domain::{PromptName, VersionRef};
+use crate::eval::pricing::PriceTable;
+use crate::eval::runner::Cancel;
 use crate::template::Rendered;
-use crate::workspace::{Workspace, WorkspaceError};
+use crate::workspace::{Config, Workspace, WorkspaceError};
 
 use super::event::{Event, LoadedPrompt, PreviewResult, Reply, Request, RequestId};
 
-/// Answers one request against the workspace.
+/// What the worker takes from the config: prices and the eval defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub prices: PriceTable,
+    pub concurrency: usize,
+    pub grader: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::from_config(&Config::default())
+    }
+}
+
+impl Settings {
+    /// The settings of `config` (concurrency 8 unless it says otherwise).
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            prices: PriceTable::load(&config.prices),
+            concurrency: config.eval.concurrency.unwrap_or(8).max(1),
+            grader: config.eval.grader.clone(),
+        }
+    }
+}
+
+/// Answers one request against the workspace with the default settings (intermediate
+/// replies are dropped).
 pub fn handle(ws: &mut Workspace, request: Request) -> Reply {
-    match run(ws, request) {
+    static DEFAULTS: OnceLock<Settings> = OnceLock::new();
+    let settings = DEFAULTS.get_or_init(Settings::default);
+    handle_streaming(ws, settings, request, &Cancel::default(), &mut |_| {})
+}
+
+/// Answers one request, handing intermediate replies (eval progress, pieces of a playground
+/// answer) to `updates` as the work goes; returns the final reply. `cancel` stops a long one.
+pub fn handle_streaming(
+    ws: &mut Workspace,
+    settings: &Settings,
+    request: Request,
+    cancel: &Cancel,
+    updates: &mut dyn FnMut(Reply),
+) -> Reply {
+    let result = run(ws, settings, request, cancel, updates);
+    match result {
         Ok(reply) => reply,
         Err(err) => Reply::Failed(err.to_string()),
     }
 }
 
-fn run(ws: &mut Workspace, request: Request) -> Result<Reply, WorkspaceError> {
+fn run(
+    ws: &mut Workspace,
+    settings: &Settings,
+    request: Request,
+    cancel: &Cancel,
+    updates: &mut dyn FnMut(Reply),
+) -> Result<Reply, WorkspaceError> {
     Ok(match request {
         Request::ListPrompts => Reply::Prompts(ws.list(None)?),
         Request::LoadPrompt(name) => Reply::Loaded(Box::new(load(ws, &name)?)),
@@ -103,6 +157,7 @@ fn run(ws: &mut Workspace, request: Request) -> Result<Reply, WorkspaceError> {
             ws.discard_draft(&name)?;
             Reply::Discarded(name)
         }
+        other => evals::run(ws, settings, other, cancel, updates)?,
     })
 }
 
@@ -117,30 +172,59 @@ fn load(ws: &Workspace, name: &PromptName) -> Result<LoadedPrompt, WorkspaceErro
 /// A request with its id.
 type Job = (RequestId, Request);
 
+type Cancels = Arc<Mutex<HashMap<RequestId, Cancel>>>;
+
 /// The worker thread and the way to send it requests.
 pub struct Worker {
     requests: Option<Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+    cancels: Cancels,
+    /// Set when the workbench quits: long requests still queued are not started.
+    stopping: Arc<AtomicBool>,
 }
 
 impl Worker {
     /// Starts the worker; its replies arrive on `events`.
-    pub fn spawn(mut ws: Workspace, events: Sender<Event>) -> Self {
+    pub fn spawn(mut ws: Workspace, settings: Settings, events: Sender<Event>) -> Self {
         let (tx, rx): (Sender<Job>, Receiver<Job>) = channel();
+        let cancels: Cancels = Arc::default();
+        let shared = cancels.clone();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let stop = stopping.clone();
         let thread = std::thread::Builder::new()
             .name("galley-worker".into())
             .spawn(move || {
+                let mut long = Vec::new();
                 for (id, request) in rx {
-                    let reply = handle(&mut ws, request);
+                    if request.is_long() && stop.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    if request.is_long() {
+                        long.retain(|t: &JoinHandle<()>| !t.is_finished());
+                        long.push(spawn_long(&ws, &settings, &shared, &events, id, request));
+                        continue;
+                    }
+                    let reply = handle_streaming(
+                        &mut ws,
+                        &settings,
+                        request,
+                        &Cancel::default(),
+                        &mut |_| {},
+                    );
                     if events.send(Event::Reply(id, reply)).is_err() {
                         break;
                     }
+                }
+                for thread in long {
+                    let _ = thread.join();
                 }
             })
             .expect("start the worker thread");
         Self {
             requests: Some(tx),
             thread: Some(thread),
+            cancels,
+            stopping,
         }
     }
 
@@ -151,11 +235,55 @@ impl Worker {
         }
     }
 
-    /// Finishes every queued request (a final draft save among them), then stops.
+    /// Stops a long request if it is still running (finished results are kept).
+    pub fn cancel(&self, id: RequestId) {
+        // Recorded even before the request starts, so an early cancel is not lost.
+        lock(&self.cancels).entry(id).or_default().cancel();
+    }
+
+    /// Finishes every queued request (a final draft save among them), stops the long ones
+    /// (a running eval is marked cancelled), then stops.
     pub fn finish(mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for cancel in lock(&self.cancels).values() {
+            cancel.cancel();
+        }
         self.requests.take();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
+
+fn lock(cancels: &Cancels) -> std::sync::MutexGuard<'_, HashMap<RequestId, Cancel>> {
+    cancels.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs a long request on its own thread with its own connection to the workspace file.
+fn spawn_long(
+    ws: &Workspace,
+    settings: &Settings,
+    cancels: &Cancels,
+    events: &Sender<Event>,
+    id: RequestId,
+    request: Request,
+) -> JoinHandle<()> {
+    let (path, user) = (ws.path().to_path_buf(), ws.user().to_string());
+    let (settings, cancels, events) = (settings.clone(), cancels.clone(), events.clone());
+    let cancel = lock(&cancels).entry(id).or_default().clone();
+    std::thread::Builder::new()
+        .name("galley-long".into())
+        .spawn(move || {
+            let reply = match Workspace::open(&path, &user) {
+                Ok(mut ws) => handle_streaming(&mut ws, &settings, request, &cancel, &mut |r| {
+                    let _ = events.send(Event::Reply(id, r));
+                }),
+                Err(e) => Reply::Failed(e.to_string()),
+            };
+            lock(&cancels).remove(&id);
+            let _ = events.send(Event::Reply(id, reply));
+        })
+        .expect("start a worker thread")
+}
+
+mod evals;

@@ -1,14 +1,16 @@
 //! The workbench driven like the terminal loop drives it, with a real workspace file answering.
 
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use galley::domain::PromptName;
+use galley::eval::runner::Cancel;
 use galley::template::Rendered;
 use galley::tui::app::App;
-use galley::tui::event::{Effect, Event};
+use galley::tui::event::{Effect, Event, Reply, RequestId};
 use galley::tui::keymap::{Keymap, KeymapOverrides};
 use galley::tui::theme::Theme;
-use galley::tui::worker;
+use galley::tui::worker::{self, Settings};
 use galley::workspace::Workspace;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -17,6 +19,13 @@ pub struct Harness {
     pub ws: Workspace,
     pub now: Instant,
     pub quit: bool,
+    /// The intermediate replies the worker streamed (eval progress, playground pieces).
+    pub streamed: Vec<(RequestId, Reply)>,
+    /// Requests the app asked to cancel (honoured when they run).
+    pub cancelled: HashSet<RequestId>,
+    /// Effects held back by `hold`, to run later with `release`.
+    pub held: Vec<Effect>,
+    settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -32,6 +41,10 @@ impl Harness {
             ws,
             now: Instant::now(),
             quit: false,
+            streamed: Vec::new(),
+            cancelled: HashSet::new(),
+            held: Vec::new(),
+            settings: Settings::default(),
             _dir: dir,
         };
         let effects = h.app.start();
@@ -40,6 +53,8 @@ impl Harness {
     }
 
     /// Runs effects like the terminal loop does, answering requests synchronously (bounded).
+    /// A long request's intermediate replies reach the app as they are produced, before its
+    /// final reply, as the worker thread sends them.
     pub fn run(&mut self, mut effects: Vec<Effect>) {
         for _ in 0..100 {
             if effects.is_empty() {
@@ -49,8 +64,29 @@ impl Harness {
             for effect in effects {
                 match effect {
                     Effect::Request(id, request) => {
-                        let reply = worker::handle(&mut self.ws, request);
+                        let cancel = Cancel::default();
+                        if self.cancelled.contains(&id) {
+                            cancel.cancel();
+                        }
+                        let Self {
+                            app,
+                            ws,
+                            now,
+                            streamed,
+                            settings,
+                            ..
+                        } = self;
+                        let mut during = Vec::new();
+                        let reply =
+                            worker::handle_streaming(ws, settings, request, &cancel, &mut |r| {
+                                streamed.push((id, r.clone()));
+                                during.extend(app.update(Event::Reply(id, r), *now));
+                            });
+                        next.extend(during);
                         next.extend(self.app.update(Event::Reply(id, reply), self.now));
+                    }
+                    Effect::Cancel(id) => {
+                        self.cancelled.insert(id);
                     }
                     Effect::Quit => self.quit = true,
                 }
@@ -58,6 +94,20 @@ impl Harness {
             effects = next;
         }
         panic!("effects did not settle");
+    }
+
+    /// Presses a key but holds its effects back (as if the worker were still busy).
+    pub fn hold(&mut self, code: KeyCode, modifiers: KeyModifiers) {
+        let effects = self
+            .app
+            .update(Event::Key(KeyEvent::new(code, modifiers)), self.now);
+        self.held.extend(effects);
+    }
+
+    /// Runs the effects held back.
+    pub fn release(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        self.run(held);
     }
 
     pub fn key(&mut self, code: KeyCode, modifiers: KeyModifiers) {

@@ -241,6 +241,15 @@ impl App {
                 self.popup = popup;
                 return vec![self.request(request)];
             }
+            Purpose::GradeVerdict | Purpose::GradeNote { .. } | Purpose::CompareVersion => {
+                return self.on_submit_evals(purpose, value);
+            }
+            Purpose::PlaygroundProvider
+            | Purpose::SaveCaseDataset
+            | Purpose::SaveCaseNewDataset
+            | Purpose::SaveCaseExpected { .. } => {
+                return self.on_submit_playground(purpose, value, popup);
+            }
             _ => return self.on_submit_open(purpose, value, popup, now, theme),
         }
         Vec::new()

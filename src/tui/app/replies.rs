@@ -25,6 +25,10 @@ impl App {
             Reply::Preview(_) => Some(Slot::Preview),
             Reply::Diff { .. } => Some(Slot::Diff),
             Reply::CommitSummary(_) => Some(Slot::CommitSummary),
+            Reply::Catalog { .. } => Some(Slot::Catalog),
+            Reply::Runs { .. } => Some(Slot::Runs),
+            Reply::RunReport(_) => Some(Slot::Report),
+            Reply::Comparison(_) => Some(Slot::Compare),
             _ => None,
         };
         if let Some(slot) = slot
@@ -35,6 +39,23 @@ impl App {
         }
         let _ = now;
         match reply {
+            Reply::PlaygroundDelta(_) | Reply::PlaygroundDone(_) | Reply::CaseSaved { .. } => {
+                return self.on_playground_reply(id, reply);
+            }
+            Reply::Failed(_)
+                if self.playground.draft.request == Some(id)
+                    || self.playground.version.request == Some(id) =>
+            {
+                return self.on_playground_reply(id, reply);
+            }
+            Reply::Catalog { .. }
+            | Reply::Runs { .. }
+            | Reply::RunReport(_)
+            | Reply::EvalProgress(_)
+            | Reply::EvalFinished(_)
+            | Reply::Comparison(_)
+            | Reply::Graded { .. } => return self.on_eval_reply(id, reply),
+            Reply::Failed(_) if self.is_long_request(id) => return self.on_eval_reply(id, reply),
             Reply::Prompts(prompts) => {
                 self.list.set_prompts(prompts);
                 if let Some(name) = self.open_after_list.take() {
@@ -64,9 +85,22 @@ impl App {
                         self.history.reset();
                         self.diff.clear();
                         self.diff_sides = None;
+                        let mut effects: Vec<Effect> = self
+                            .playground
+                            .streaming()
+                            .into_iter()
+                            .map(Effect::Cancel)
+                            .collect();
+                        self.playground.draft = Default::default();
+                        self.playground.version = Default::default();
                         if self.view == View::Diff {
                             self.view = View::Edit;
                         }
+                        if self.view == View::Evals {
+                            effects.extend(self.evals_effects(false));
+                        }
+                        effects.extend(self.preview_effects());
+                        return effects;
                     }
                 }
                 return self.preview_effects();
@@ -172,12 +206,16 @@ impl App {
     }
 
     pub(super) fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
-        if self.popup.is_some() || self.help.is_some() || self.palette.is_some() {
+        if self.popup.is_some()
+            || self.help.is_some()
+            || self.palette.is_some()
+            || self.eval_setup.is_some()
+        {
             return Vec::new();
         }
         let at = Position::new(mouse.column, mouse.row);
         let areas = self.areas.clone();
-        let panes: [(Rect, Focus); 7] = [
+        let panes: [(Rect, Focus); 12] = [
             (areas.list, Focus::List),
             (areas.sections, Focus::Sections),
             (areas.editor, Focus::Editor),
@@ -185,6 +223,11 @@ impl App {
             (areas.preview, Focus::Preview),
             (areas.history, Focus::History),
             (areas.diff, Focus::Diff),
+            (areas.playground, Focus::Playground),
+            (areas.evals.runs, Focus::EvalRuns),
+            (areas.evals.results, Focus::EvalResults),
+            (areas.evals.detail, Focus::EvalDetail),
+            (areas.evals.compare, Focus::EvalCompare),
         ];
         let Some((rect, pane)) = panes.into_iter().find(|(r, _)| r.contains(at)) else {
             return Vec::new();
@@ -204,6 +247,16 @@ impl App {
                         return self.follow_list_selection(before);
                     }
                     Focus::Diff => self.diff.scroll(delta),
+                    Focus::Playground => {
+                        let scroll = self.playground.scroll as i32 + delta;
+                        self.playground.scroll = scroll.clamp(0, u16::MAX as i32) as u16;
+                    }
+                    Focus::EvalRuns if self.evals.move_run(delta as isize) => {
+                        return self.report_effects();
+                    }
+                    Focus::EvalResults => self.evals.move_result(delta as isize),
+                    Focus::EvalDetail => self.evals.scroll(false, delta),
+                    Focus::EvalCompare => self.evals.scroll(true, delta),
                     Focus::Preview => {
                         if let Some(open) = &mut self.open {
                             open.preview_scroll =
@@ -233,6 +286,13 @@ impl App {
                         {
                             open.var_selected = row;
                         }
+                    }
+                    // The tables' headers take the first row.
+                    Focus::EvalRuns if mouse.row > rect.y + 1 && self.evals.click_run(row - 1) => {
+                        return self.report_effects();
+                    }
+                    Focus::EvalResults if mouse.row > rect.y + 1 => {
+                        self.evals.click_result(row - 1)
                     }
                     Focus::History => {
                         if let Some(open) = &self.open {

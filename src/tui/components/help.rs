@@ -49,10 +49,20 @@ pub fn help_lines(keymap: &Keymap, context: Context, theme: Theme) -> Vec<Line<'
     };
     if context != Context::Global {
         section(
-            format!("{} pane", capitalised(context.name())),
+            format!("{} pane", capitalised(&context.name().replace('-', " "))),
             group(context),
             &mut lines,
         );
+    }
+    if matches!(
+        context,
+        Context::EvalRuns | Context::EvalResults | Context::EvalDetail | Context::EvalCompare
+    ) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<14}", "Esc"), theme.title()),
+            Span::raw("Cancel a running eval (finished results are kept)"),
+        ]));
+        lines.push(Line::raw(""));
     }
     if context == Context::Editor {
         lines.push(Line::styled("Editor keys", theme.accent()));

@@ -106,6 +106,16 @@ impl HistoryView {
         HistoryOutcome::None
     }
 
+    /// The version the user picked here: the marked one, else the selected one (none when
+    /// that is the draft).
+    pub fn chosen(&self, versions: &[VersionInfo], has_draft: bool) -> Option<u32> {
+        let rows = Self::rows(versions, has_draft);
+        match self.marked.or_else(|| rows.get(self.selected).copied()) {
+            Some(VersionRef::Number(n)) => Some(n),
+            _ => None,
+        }
+    }
+
     /// Selects the row drawn at `row` of the table body.
     pub fn click(&mut self, row: usize, versions: &[VersionInfo], has_draft: bool) {
         let count = Self::rows(versions, has_draft).len();

@@ -2,8 +2,11 @@
 
 pub mod diff_view;
 pub mod edit_view;
+pub mod eval_setup;
+pub mod evals;
 pub mod help;
 pub mod history;
 pub mod palette;
+pub mod playground;
 pub mod popup;
 pub mod prompt_list;

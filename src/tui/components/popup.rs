@@ -17,7 +17,9 @@ use super::edit_view::pane;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Purpose {
     NewPromptTemplate,
-    NewPromptName { template: String },
+    NewPromptName {
+        template: String,
+    },
     ImportPath,
     RenameSection,
     AddSectionKind,
@@ -25,13 +27,39 @@ pub enum Purpose {
     SectionRole,
     DeleteSection,
     DiscardDraft,
-    Restore { version: u32 },
+    Restore {
+        version: u32,
+    },
     Search,
-    Sample { variable: String },
+    Sample {
+        variable: String,
+    },
     Config,
-    Declaration { variable: String },
+    Declaration {
+        variable: String,
+    },
     Commit,
+    /// The playground's provider.
+    PlaygroundProvider,
+    /// The dataset a playground case goes to (or `NEW_DATASET`).
+    SaveCaseDataset,
+    SaveCaseNewDataset,
+    /// Whether the draft's answer becomes the case's expected output.
+    SaveCaseExpected {
+        dataset: String,
+        create: bool,
+    },
+    /// A person's verdict on the selected result, then their note.
+    GradeVerdict,
+    GradeNote {
+        pass: bool,
+    },
+    /// The older version to compare with the newest one within the selected run.
+    CompareVersion,
 }
+
+/// The choice that creates a dataset in the save-case popup (not a valid dataset name).
+pub const NEW_DATASET: &str = "+ new";
 
 /// A popup's state.
 pub enum Popup {
