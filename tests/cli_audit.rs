@@ -599,10 +599,19 @@ fn two_processes_appending_at_once_keep_one_chain() {
 fn an_older_file_gets_its_chain_when_migrated() {
     let g = demo();
     let chained = g.ok(&["audit", "export"]).stdout;
-    // Turn the file back into one from before the chain (schema 3): no hash columns, no head.
+    // Turn the file back into one from before the chain (schema 3): no hash columns, no head,
+    // and none of what later migrations added (the stored list entries of 6, the people,
+    // environments and policies of 7).
     let conn = tamper(&g);
     conn.execute_batch(
-        "ALTER TABLE audit_log DROP COLUMN prev_hash;
+        "DROP TABLE IF EXISTS policies;
+         DROP TABLE IF EXISTS environments;
+         DROP TABLE IF EXISTS users;
+         DROP INDEX prompts_listing;
+         ALTER TABLE prompts DROP COLUMN listing;
+         CREATE INDEX prompts_listing ON prompts
+             (name, prompt_type, description, tags, latest_version, latest_hash, updated_at, id);
+         ALTER TABLE audit_log DROP COLUMN prev_hash;
          ALTER TABLE audit_log DROP COLUMN hash;
          DELETE FROM workspace_meta WHERE key = 'audit_head';
          CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log

@@ -55,6 +55,54 @@ pub fn print(text: &str) {
     }
 }
 
+/// A writer for stdout that treats a closed pipe (`galley list --json | head`) as the reader's
+/// choice: once the pipe is gone, the rest is dropped and the command still succeeds.
+pub struct PipeWriter<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> PipeWriter<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+
+    /// Flushes what is left.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        self.flush()?;
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for PipeWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.inner.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            other if self.closed => other.or(Ok(())),
+            other => other,
+        }
+    }
+}
+
 /// A table whose columns are aligned to their widest cell (measured without styles).
 #[derive(Default)]
 pub struct Table {

@@ -123,6 +123,16 @@ pub fn templates(json: bool) -> anyhow::Result<()> {
 }
 
 pub fn list(ctx: &Ctx, args: ListArgs) -> anyhow::Result<()> {
+    if ctx.json && !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        // Scripts get the stored entries streamed straight out: fast on big workspaces.
+        let mut out = output::PipeWriter::new(std::io::BufWriter::with_capacity(
+            64 * 1024,
+            std::io::stdout().lock(),
+        ));
+        ctx.workspace
+            .write_list_json(args.prefix.as_deref(), args.tag.as_deref(), &mut out)?;
+        return out.finish();
+    }
     let mut prompts = ctx.workspace.list(args.prefix.as_deref())?;
     if let Some(tag) = &args.tag {
         prompts.retain(|p| p.tags.iter().any(|t| t == tag));

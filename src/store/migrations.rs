@@ -151,6 +151,13 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 6: each prompt keeps its list entry as ready JSON, and the listing index covers just the
+    // name and that entry, so `list --json` streams one text per prompt in name order.
+    r#"
+    ALTER TABLE prompts ADD COLUMN listing TEXT NOT NULL DEFAULT '';
+    DROP INDEX prompts_listing;
+    CREATE INDEX prompts_listing ON prompts (name, listing, id);
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to
@@ -158,6 +165,7 @@ pub const MIGRATIONS: &[&str] = &[
 pub fn after(conn: &rusqlite::Connection, version: u32) -> Result<(), super::StoreError> {
     match version {
         4 => super::audit::chain_existing_entries(conn),
+        6 => super::prompts::refresh_all_listings(conn),
         _ => Ok(()),
     }
 }

@@ -172,7 +172,9 @@ impl Tx<'_> {
                 actor
             ],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.conn.last_insert_rowid();
+        refresh_listing(self.conn, id)?;
+        Ok(id)
     }
 
     /// Replaces a prompt's tags.
@@ -185,6 +187,7 @@ impl Tx<'_> {
                 now
             ],
         )?;
+        refresh_listing(self.conn, prompt_id)?;
         Ok(())
     }
 
@@ -219,6 +222,7 @@ impl Tx<'_> {
                 info.created_at
             ],
         )?;
+        refresh_listing(self.conn, prompt_id)?;
         Ok(())
     }
 
@@ -324,4 +328,116 @@ fn version_info(r: &Row<'_>) -> rusqlite::Result<VersionInfo> {
         message: r.get(5)?,
         parent: r.get::<_, Option<i64>>(6)?.map(|p| p as u32),
     })
+}
+
+/// A prompt's list entry as JSON, without the per-user `has_draft`: the same fields, names and
+/// order as `PromptSummary` serialises, so `list --json` can stream it as is.
+#[derive(serde::Serialize)]
+struct ListingEntry<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    prompt_type: &'a str,
+    description: &'a str,
+    tags: &'a serde_json::value::RawValue,
+    latest_version: Option<i64>,
+    latest_hash: Option<&'a str>,
+    updated_at: &'a str,
+}
+
+/// Rewrites the stored list entry of prompt `id` from its columns.
+fn refresh_listing(conn: &rusqlite::Connection, id: i64) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, prompt_type, description, tags, latest_version, latest_hash, updated_at
+         FROM prompts WHERE id = ?1",
+    )?;
+    let row = stmt.query_row([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let (name, ty, description, tags, latest, hash, updated_at) = row;
+    let tags = serde_json::value::RawValue::from_string(tags).map_err(|e| corrupt("tags", e))?;
+    let entry = ListingEntry {
+        name: &name,
+        prompt_type: &ty,
+        description: &description,
+        tags: &tags,
+        latest_version: latest,
+        latest_hash: hash.as_deref(),
+        updated_at: &updated_at,
+    };
+    let json = serde_json::to_string(&entry).expect("list entries serialise");
+    conn.prepare_cached("UPDATE prompts SET listing = ?2 WHERE id = ?1")?
+        .execute(params![id, json])?;
+    Ok(())
+}
+
+/// Fills in every prompt's list entry (migration 6).
+pub fn refresh_all_listings(conn: &rusqlite::Connection) -> Result<(), StoreError> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM prompts")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        refresh_listing(conn, id)?;
+    }
+    Ok(())
+}
+
+impl Tx<'_> {
+    /// Writes the prompt list as a JSON array to `out`: every prompt (whose name starts with
+    /// `prefix`, and that carries `tag`, when given), by name, with whether `user` has a draft.
+    /// Streams the stored entries, so a big workspace lists in a few milliseconds.
+    pub fn write_list_json(
+        &self,
+        user: &str,
+        prefix: Option<&str>,
+        tag: Option<&str>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<(), StoreError> {
+        let mut drafts = self
+            .conn
+            .prepare_cached("SELECT prompt_id FROM drafts WHERE user_name = ?1")?;
+        let drafted: std::collections::HashSet<i64> = drafts
+            .query_map([user], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT listing, id FROM prompts INDEXED BY prompts_listing
+             WHERE (?1 IS NULL OR substr(name, 1, length(?1)) = ?1)
+               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(prompts.tags) WHERE value = ?2))
+             ORDER BY name",
+        )?;
+        let mut rows = stmt.query(params![prefix, tag])?;
+        let io = |e: std::io::Error| StoreError::Corrupt(format!("cannot write the list: {e}"));
+        out.write_all(b"[").map_err(io)?;
+        let mut first = true;
+        while let Some(r) = rows.next()? {
+            let entry = r
+                .get_ref(0)?
+                .as_str()
+                .map_err(|e| corrupt("list entry", e))?;
+            let body = entry
+                .strip_suffix('}')
+                .ok_or_else(|| corrupt("list entry", "not a JSON object"))?;
+            if !first {
+                out.write_all(b",").map_err(io)?;
+            }
+            first = false;
+            out.write_all(body.as_bytes()).map_err(io)?;
+            let draft: &[u8] = if drafted.contains(&r.get::<_, i64>(1)?) {
+                b",\"has_draft\":true}"
+            } else {
+                b",\"has_draft\":false}"
+            };
+            out.write_all(draft).map_err(io)?;
+        }
+        out.write_all(b"]\n").map_err(io)?;
+        Ok(())
+    }
 }

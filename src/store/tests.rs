@@ -150,3 +150,57 @@ fn an_open_error_names_its_cause_once() {
         "{chain}"
     );
 }
+
+#[test]
+fn stored_list_entries_match_the_summaries() {
+    let (_dir, mut store) = temp_store();
+    let content = PromptContent::blank(PromptType::Text);
+    store
+        .write(|tx| {
+            for (name, tags) in [
+                ("b/one", vec!["x".to_string(), "y \"q\"".to_string()]),
+                ("a", vec![]),
+            ] {
+                let name = PromptName::parse(name).unwrap();
+                let id = tx.insert_prompt(&name, &content, &tags, "ada", "2026-01-01T00:00:00Z")?;
+                let row = VersionRow {
+                    id: format!("v-{id}"),
+                    info: VersionInfo {
+                        number: 1,
+                        content_hash: content.content_hash(),
+                        author: "ada".into(),
+                        created_at: "2026-01-02T00:00:00Z".into(),
+                        message: "m".into(),
+                        parent: None,
+                    },
+                    content: content.clone(),
+                };
+                tx.insert_version(id, &row)?;
+            }
+            let id = tx.prompt(&PromptName::parse("a").unwrap())?.unwrap().id;
+            tx.save_draft(
+                id,
+                "ada",
+                &DraftRow {
+                    base_version: Some(1),
+                    updated_at: "t".into(),
+                    content: content.clone(),
+                },
+            )?;
+            tx.set_tags(id, &["new".to_string()], "2026-01-03T00:00:00Z")?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    let read = store.read();
+    let expected = serde_json::to_value(read.list_prompts("ada", None).unwrap()).unwrap();
+    let mut out = Vec::new();
+    read.write_list_json("ada", None, None, &mut out).unwrap();
+    let streamed: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(streamed, expected);
+    let mut tagged = Vec::new();
+    read.write_list_json("ada", Some("b/"), Some("x"), &mut tagged)
+        .unwrap();
+    let tagged: serde_json::Value = serde_json::from_slice(&tagged).unwrap();
+    assert_eq!(tagged.as_array().unwrap().len(), 1);
+    assert_eq!(tagged[0]["name"], "b/one");
+}

@@ -137,6 +137,20 @@ impl Workspace {
         Ok(self.store.read().list_prompts(&self.user, prefix)?)
     }
 
+    /// The same list as [`Workspace::list`] (filtered by `tag` too), written to `out` as one
+    /// JSON array, streamed from stored entries: for scripts listing big workspaces.
+    pub fn write_list_json(
+        &self,
+        prefix: Option<&str>,
+        tag: Option<&str>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        Ok(self
+            .store
+            .read()
+            .write_list_json(&self.user, prefix, tag, out)?)
+    }
+
     /// One prompt's summary.
     pub fn summary(&self, name: &PromptName) -> Result<PromptSummary> {
         let tx = self.store.read();
