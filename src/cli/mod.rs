@@ -8,6 +8,7 @@ mod evals;
 mod exchange;
 mod history;
 mod output;
+mod people;
 mod prompts;
 mod providers;
 mod render;
@@ -82,6 +83,15 @@ enum Command {
     /// Evaluations: run, list, show, compare, grade
     #[command(subcommand)]
     Eval(evals::EvalCommand),
+    /// Users, roles and groups: add, list, grant, revoke, override
+    #[command(subcommand)]
+    User(people::UserCommand),
+    /// Environments: add, list
+    #[command(subcommand)]
+    Env(people::EnvCommand),
+    /// Approval policies per environment: set, show
+    #[command(subcommand)]
+    Policy(people::PolicyCommand),
 }
 
 /// A prompt name argument.
@@ -149,10 +159,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load()?;
     let path = config.workspace_path(cli.db.as_deref())?;
     let user = config.identity(cli.user.as_deref());
+    let os_user = os_user();
+    let overridden = identity_overridden(cli.user.as_deref(), os_user.as_deref());
     let Some(command) = cli.command else {
+        // The workbench opens the file itself: check the identity first.
+        drop(Workspace::open_as(
+            &path,
+            &user,
+            overridden,
+            os_user.as_deref(),
+        )?);
         return crate::tui::terminal::run(&path, &user, &config.keymap);
     };
-    let workspace = Workspace::open(&path, &user)?;
+    let workspace = Workspace::open_as(&path, &user, overridden, os_user.as_deref())?;
     let mut ctx = Ctx {
         json: cli.json,
         workspace,
@@ -177,7 +196,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dataset(command) => datasets::run(&mut ctx, command),
         Command::Provider(command) => providers::run(&mut ctx, command),
         Command::Eval(command) => evals::run(&mut ctx, &config, command),
+        Command::User(command) => people::user(&mut ctx, command),
+        Command::Env(command) => people::env(&mut ctx, command),
+        Command::Policy(command) => people::policy(&mut ctx, command),
     }
+}
+
+/// The OS account running galley.
+fn os_user() -> Option<String> {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether `--user` or `GALLEY_USER` names someone other than the OS account (the config's and
+/// git's `user.name` are the account owner's own files, not an override).
+fn identity_overridden(flag: Option<&str>, os_user: Option<&str>) -> bool {
+    let clean = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+    let chosen = flag
+        .and_then(clean)
+        .or_else(|| std::env::var("GALLEY_USER").ok().as_deref().and_then(clean));
+    chosen.is_some_and(|u| Some(u.as_str()) != os_user)
 }
 
 #[cfg(test)]

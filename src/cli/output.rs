@@ -45,14 +45,21 @@ pub fn print_json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     }
 }
 
-/// Prints lines to stdout through anstream, which drops styles for pipes and `NO_COLOR`.
+/// Prints text to stdout in one write, without its styles when stdout is piped or `NO_COLOR`
+/// is set (the choice anstream makes).
 pub fn print(text: &str) {
-    let mut out = anstream::stdout().lock();
-    // A closed pipe (`galley list | head`) is not an error worth reporting.
-    let _ = out.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = out.write_all(b"\n");
+    let stdout = std::io::stdout();
+    let plain = anstream::AutoStream::choice(&stdout) == anstream::ColorChoice::Never;
+    let mut shown = if plain {
+        anstream::adapter::strip_str(text).to_string()
+    } else {
+        text.to_string()
+    };
+    if !shown.ends_with('\n') {
+        shown.push('\n');
     }
+    // A closed pipe (`galley list | head`) is not an error worth reporting.
+    let _ = stdout.lock().write_all(shown.as_bytes());
 }
 
 /// A writer for stdout that treats a closed pipe (`galley list --json | head`) as the reader's

@@ -3,6 +3,8 @@
 pub mod content;
 pub mod eval;
 pub mod name;
+pub mod people;
+pub mod policy;
 pub mod section;
 pub mod selector;
 pub mod variable;

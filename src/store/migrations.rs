@@ -158,6 +158,45 @@ pub const MIGRATIONS: &[&str] = &[
     DROP INDEX prompts_listing;
     CREATE INDEX prompts_listing ON prompts (name, listing, id);
     "#,
+    // 7: people, environments and their approval policies. A new workspace has three
+    // environments; production needs one approval not by the author, the others are open.
+    r#"
+    CREATE TABLE users (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL,
+        groups     TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE environments (
+        name       TEXT PRIMARY KEY,
+        position   INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE policies (
+        env        TEXT PRIMARY KEY REFERENCES environments(name),
+        policy     TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL
+    ) STRICT;
+
+    INSERT INTO environments (name, position, created_at) VALUES
+        ('development', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        ('staging',     2, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+        ('production',  3, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+    INSERT INTO policies (env, policy, updated_at, updated_by) VALUES
+        ('development',
+         '{"min_approvals":0,"required_groups":[],"allow_self_approval":true,"require_eval":null,"rejection_blocks":true}',
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'galley'),
+        ('staging',
+         '{"min_approvals":0,"required_groups":[],"allow_self_approval":true,"require_eval":null,"rejection_blocks":true}',
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'galley'),
+        ('production',
+         '{"min_approvals":1,"required_groups":[],"allow_self_approval":false,"require_eval":null,"rejection_blocks":true}',
+         strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'galley');
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to

@@ -4,6 +4,7 @@
 mod audit;
 mod evals;
 mod migrations;
+mod people;
 mod prompts;
 
 use std::path::{Path, PathBuf};

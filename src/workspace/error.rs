@@ -59,6 +59,18 @@ pub enum WorkspaceError {
     UnknownTemplate { name: String, available: String },
     #[error("{0}")]
     Refused(String),
+    #[error("{user} cannot {action}: only an admin can (admins: {admins})")]
+    NotAdmin {
+        user: String,
+        action: String,
+        admins: String,
+    },
+    #[error(
+        "refusing to act as `{user}` (set by --user or GALLEY_USER) from OS account `{os_user}`: \
+         this workspace has users and identity override is off; drop --user/GALLEY_USER, or ask \
+         an admin to run `galley user override on`"
+    )]
+    IdentityOverride { user: String, os_user: String },
 }
 
 /// Results of workspace operations.
