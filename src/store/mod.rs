@@ -208,6 +208,16 @@ impl Store {
         Ok(())
     }
 
+    /// Caps how much of the file is memory-mapped (0: none). Mapped pages count towards the
+    /// process's resident memory, so a long-lived process (the workbench) maps none, while a
+    /// short command maps the whole file to spare a system call per page.
+    pub fn set_memory_map(&self, bytes: u64) -> Result<(), StoreError> {
+        let _mapped: i64 =
+            self.conn
+                .query_row(&format!("PRAGMA mmap_size = {bytes}"), [], |r| r.get(0))?;
+        Ok(())
+    }
+
     /// Reads outside a transaction.
     pub fn read(&self) -> Tx<'_> {
         Tx { conn: &self.conn }

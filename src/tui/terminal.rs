@@ -39,6 +39,8 @@ pub fn run(path: &Path, user: &str, overrides: &KeymapOverrides) -> anyhow::Resu
     let keymap = Keymap::load(overrides).map_err(|e| anyhow::anyhow!("config: {e}"))?;
     // Open before touching the terminal, so a refused file is reported as a plain error.
     let workspace = Workspace::open(path, user)?;
+    // The workbench lives long: mapped file pages would count against its memory.
+    workspace.set_memory_map(0)?;
     let mut app = App::new(
         keymap,
         Theme::from_env(),

@@ -92,6 +92,11 @@ impl Workspace {
         })
     }
 
+    /// Caps how much of the workspace file is memory-mapped (see `Store::set_memory_map`).
+    pub fn set_memory_map(&self, bytes: u64) -> Result<()> {
+        Ok(self.store.set_memory_map(bytes)?)
+    }
+
     /// The workspace file.
     pub fn path(&self) -> &Path {
         self.store.path()
