@@ -112,6 +112,10 @@ impl App {
             .handle(action, &open.versions, open.has_draft || open.dirty)
         {
             HistoryOutcome::None => Vec::new(),
+            HistoryOutcome::Message(text) => {
+                self.say(text);
+                Vec::new()
+            }
             HistoryOutcome::Diff { from, to } => self.show_diff(from, to),
             HistoryOutcome::Restore { version } => {
                 self.popup = Some(Popup::confirm(

@@ -16,8 +16,15 @@ use super::edit_view::pane;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HistoryOutcome {
     None,
-    Diff { from: VersionRef, to: VersionRef },
-    Restore { version: u32 },
+    Diff {
+        from: VersionRef,
+        to: VersionRef,
+    },
+    Restore {
+        version: u32,
+    },
+    /// Nothing to do, and why.
+    Message(&'static str),
 }
 
 /// What the history table lists: the versions (newest first), whether a draft row leads, and
@@ -34,6 +41,9 @@ pub struct HistoryRows<'a> {
 pub struct HistoryView {
     pub selected: usize,
     pub marked: Option<VersionRef>,
+    /// The row the selection is on, so it stays on the same version when the draft row comes
+    /// or goes (an autosave, a commit).
+    anchor: Option<VersionRef>,
     offset: usize,
 }
 
@@ -63,8 +73,22 @@ impl HistoryView {
         if rows.is_empty() {
             return HistoryOutcome::None;
         }
-        self.selected = self.selected.min(rows.len() - 1);
+        self.follow_anchor(&rows);
         let here = rows[self.selected];
+        let outcome = self.act(action, &rows, here);
+        self.anchor = rows.get(self.selected).copied();
+        outcome
+    }
+
+    /// Puts the selection back on the anchored version if it moved rows.
+    fn follow_anchor(&mut self, rows: &[VersionRef]) {
+        if let Some(i) = self.anchor.and_then(|a| rows.iter().position(|r| *r == a)) {
+            self.selected = i;
+        }
+        self.selected = self.selected.min(rows.len().saturating_sub(1));
+    }
+
+    fn act(&mut self, action: Action, rows: &[VersionRef], here: VersionRef) -> HistoryOutcome {
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(rows.len() - 1),
@@ -89,6 +113,9 @@ impl HistoryView {
                     let (a, b) = order(from, here);
                     return HistoryOutcome::Diff { from: a, to: b };
                 }
+                return HistoryOutcome::Message(
+                    "this is the first version: mark another with Space to compare with it",
+                );
             }
             Action::HistoryDiffDraft if here != VersionRef::Draft => {
                 return HistoryOutcome::Diff {
@@ -122,6 +149,7 @@ impl HistoryView {
         let index = self.offset + row;
         if index < count {
             self.selected = index;
+            self.anchor = Self::rows(versions, has_draft).get(index).copied();
         }
     }
 
@@ -139,6 +167,7 @@ impl HistoryView {
             has_draft,
             user,
         } = rows_of;
+        self.follow_anchor(&Self::rows(versions, has_draft));
         let mut rows = Vec::new();
         let mark = |r: VersionRef| if self.marked == Some(r) { "◆" } else { " " };
         if has_draft {
@@ -211,4 +240,51 @@ fn order(a: VersionRef, b: VersionRef) -> (VersionRef, VersionRef) {
         VersionRef::Draft => u64::MAX,
     };
     if rank(a) <= rank(b) { (a, b) } else { (b, a) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(n: u32) -> Vec<VersionInfo> {
+        (1..=n)
+            .rev()
+            .map(|number| VersionInfo {
+                number,
+                content_hash: format!("{number:064}"),
+                author: "ada".into(),
+                created_at: "2026-01-01T00:00:00Z".into(),
+                message: format!("v{number}"),
+                parent: number.checked_sub(1).filter(|p| *p > 0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_selection_stays_on_its_version_when_the_draft_row_goes() {
+        let vs = versions(3);
+        let mut view = HistoryView::default();
+        view.handle(Action::Down, &vs, true); // draft -> v3
+        view.handle(Action::Down, &vs, true); // v3 -> v2
+        // The draft was autosaved away: v2 is now row 1, not row 2.
+        let outcome = view.handle(Action::HistoryDiff, &vs, false);
+        assert_eq!(
+            outcome,
+            HistoryOutcome::Diff {
+                from: VersionRef::Number(1),
+                to: VersionRef::Number(2)
+            }
+        );
+    }
+
+    #[test]
+    fn diffing_the_first_version_says_why_nothing_happens() {
+        let vs = versions(2);
+        let mut view = HistoryView::default();
+        view.handle(Action::Bottom, &vs, false);
+        assert!(matches!(
+            view.handle(Action::HistoryDiff, &vs, false),
+            HistoryOutcome::Message(_)
+        ));
+    }
 }
