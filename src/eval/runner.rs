@@ -149,12 +149,15 @@ pub async fn execute(
     let permits = Arc::new(Semaphore::new(plan.concurrency.max(1)));
     let mut tasks = JoinSet::new();
     for (repeat, v, p, c) in plan.jobs() {
+        // `biased`: a cancel always wins over work that is also ready, so a cancelled run
+        // starts nothing more.
         let permit = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => break,
             permit = permits.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
                 Err(_) => break,
             },
-            _ = cancel.cancelled() => break,
         };
         let plan = plan.clone();
         let results = results.clone();
@@ -162,8 +165,9 @@ pub async fn execute(
         tasks.spawn(async move {
             let _permit = permit;
             let outcome = tokio::select! {
-                result = run_case(&plan, repeat, v, p, c) => Some(result),
+                biased;
                 _ = cancel.cancelled() => None,
+                result = run_case(&plan, repeat, v, p, c) => Some(result),
             };
             if let Some(result) = outcome {
                 let _ = results.send(result);
