@@ -75,11 +75,13 @@ impl Resolved {
     }
 }
 
+/// The time now, RFC 3339 in UTC with milliseconds.
 pub(crate) fn now() -> String {
+    // Always three fraction digits, so that timestamps sort as text (jiff's default drops a
+    // zero fraction, and "…:56Z" would sort after "…:56.123Z").
     jiff::Timestamp::now()
-        .round(jiff::Unit::Millisecond)
-        .map(|t| t.to_string())
-        .unwrap_or_else(|_| jiff::Timestamp::now().to_string())
+        .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 impl Workspace {
