@@ -235,8 +235,16 @@ impl PromptList {
             .border_style(theme.border(focused))
             .title(Span::styled(title, theme.title()));
         let width = area.width.saturating_sub(2) as usize;
-        let items: Vec<ListItem> = self
-            .rows
+        // Only the visible rows are built: a frame costs the same with 10 or 50,000 prompts.
+        let height = area.height.saturating_sub(2) as usize;
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if height > 0 && self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
+        let end = (self.offset + height.max(1)).min(self.rows.len());
+        let start = self.offset.min(end);
+        let items: Vec<ListItem> = self.rows[start..end]
             .iter()
             .map(|row| match row {
                 Row::Folder { path, depth } => {
@@ -276,18 +284,17 @@ impl PromptList {
                 }
             })
             .collect();
-        let empty = items.is_empty();
+        let empty = self.rows.is_empty();
         let list = List::new(items).block(block).highlight_style(if focused {
             theme.selected()
         } else {
             theme.selected_dim()
         });
-        let mut state = ListState::default().with_offset(self.offset);
-        if !empty {
-            state.select(Some(self.selected));
+        let mut state = ListState::default();
+        if !empty && (start..end).contains(&self.selected) {
+            state.select(Some(self.selected - start));
         }
         frame.render_stateful_widget(list, area, &mut state);
-        self.offset = state.offset();
         if empty && !self.filter.is_empty() && area.height > 2 {
             let inner = Rect {
                 x: area.x + 2,
@@ -388,5 +395,26 @@ mod tests {
         assert!(list.selected_name().is_none());
         list.set_filter("");
         assert_eq!(list.rows.len(), 6);
+    }
+
+    #[test]
+    fn draws_only_what_shows_and_keeps_the_selection_visible() {
+        let mut list = PromptList::default();
+        let names: Vec<String> = (0..500).map(|i| format!("p{i:03}")).collect();
+        list.set_prompts(names.iter().map(|n| summary(n)).collect());
+        for _ in 0..300 {
+            list.handle(Action::Down);
+        }
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(30, 12)).unwrap();
+        terminal
+            .draw(|f| list.draw(f, f.area(), Theme { color: false }, true))
+            .unwrap();
+        let screen = terminal.backend().to_string();
+        assert!(screen.contains("p300"), "{screen}");
+        assert!(!screen.contains("p000"), "{screen}");
+        // A click lands on the row drawn there.
+        assert!(list.click(0));
+        assert_eq!(list.selected_name().unwrap().as_str(), "p291");
     }
 }
