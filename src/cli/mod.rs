@@ -3,6 +3,7 @@
 
 mod authoring;
 mod datasets;
+mod deploy;
 mod diff_print;
 mod evals;
 mod exchange;
@@ -92,6 +93,17 @@ enum Command {
     /// Approval policies per environment: set, show
     #[command(subcommand)]
     Policy(people::PolicyCommand),
+    /// Deploy a version to an environment, through its policy
+    Deploy(deploy::DeployArgs),
+    /// Deploy what one environment serves to another, through its policy
+    Promote(deploy::PromoteArgs),
+    /// Roll an environment back to its previous deployment
+    Rollback(deploy::RollbackArgs),
+    /// Which version each environment serves; `envs NAME --history` for a prompt's deployments
+    Envs(deploy::EnvsArgs),
+    /// Reviews: request, list, show, approve, reject, request-changes
+    #[command(subcommand)]
+    Review(deploy::ReviewCommand),
 }
 
 /// A prompt name argument.
@@ -199,6 +211,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(command) => people::user(&mut ctx, command),
         Command::Env(command) => people::env(&mut ctx, command),
         Command::Policy(command) => people::policy(&mut ctx, command),
+        Command::Deploy(args) => deploy::deploy(&mut ctx, args),
+        Command::Promote(args) => deploy::promote(&mut ctx, args),
+        Command::Rollback(args) => deploy::rollback(&mut ctx, args),
+        Command::Envs(args) => deploy::envs(&ctx, args),
+        Command::Review(command) => deploy::review(&mut ctx, command),
     }
 }
 

@@ -197,6 +197,51 @@ pub const MIGRATIONS: &[&str] = &[
          '{"min_approvals":1,"required_groups":[],"allow_self_approval":false,"require_eval":null,"rejection_blocks":true}',
          strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'galley');
     "#,
+    // 8: deployments (immutable records: the newest per prompt and environment is what it
+    // serves), review requests, and review decisions bound to a content hash.
+    r#"
+    CREATE TABLE deployments (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        prompt           TEXT NOT NULL,
+        env              TEXT NOT NULL REFERENCES environments(name),
+        version          INTEGER NOT NULL,
+        content_hash     TEXT NOT NULL,
+        actor            TEXT NOT NULL,
+        at               TEXT NOT NULL,
+        kind             TEXT NOT NULL,
+        previous_version INTEGER
+    ) STRICT;
+    CREATE INDEX deployments_by_prompt ON deployments(prompt, env, id);
+    CREATE TRIGGER deployments_no_update BEFORE UPDATE ON deployments
+    BEGIN SELECT RAISE(ABORT, 'deployments are immutable'); END;
+    CREATE TRIGGER deployments_no_delete BEFORE DELETE ON deployments
+    BEGIN SELECT RAISE(ABORT, 'deployments are immutable'); END;
+
+    CREATE TABLE reviews (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        prompt       TEXT NOT NULL,
+        version      INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        env          TEXT NOT NULL REFERENCES environments(name),
+        requested_by TEXT NOT NULL,
+        reviewers    TEXT NOT NULL DEFAULT '[]',
+        note         TEXT NOT NULL DEFAULT '',
+        at           TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE review_decisions (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        review_id    INTEGER NOT NULL REFERENCES reviews(id),
+        prompt       TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        reviewer     TEXT NOT NULL,
+        groups       TEXT NOT NULL DEFAULT '[]',
+        kind         TEXT NOT NULL,
+        comment      TEXT NOT NULL,
+        at           TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX review_decisions_by_prompt ON review_decisions(prompt, content_hash);
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to

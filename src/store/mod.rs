@@ -6,6 +6,7 @@ mod evals;
 mod migrations;
 mod people;
 mod prompts;
+mod reviews;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,6 +20,7 @@ pub use audit::{
 pub use evals::RunSpecRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};
+pub use reviews::{DecisionRow, DeploymentRow, ReviewRow};
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

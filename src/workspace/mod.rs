@@ -5,6 +5,7 @@
 mod audit;
 mod datasets;
 mod demo;
+mod deploy;
 mod drafts;
 mod environments;
 mod error;
@@ -27,6 +28,7 @@ use crate::store::{PromptRow, Store, StoreError, Tx, VersionRow};
 pub use audit::{AuditEntry, AuditFilter, BreakKind, ChainBreak, ChainReport};
 pub use datasets::{DatasetImport, ImportMode};
 pub use demo::DemoReport;
+pub use deploy::{DeployKind, EnvMatrix, ReviewInfo, ServedRow};
 pub use drafts::DraftChange;
 pub use environments::{EnvironmentInfo, PolicyChange};
 pub use error::{Result, WorkspaceError};

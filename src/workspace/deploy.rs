@@ -1,0 +1,453 @@
+//! Deployments and reviews: which version each environment serves, the requests to review a
+//! version for an environment, and the decisions that let a deployment through its policy.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::domain::PromptName;
+use crate::domain::people::Role;
+use crate::domain::policy::{Decision, DecisionKind, Policy, Verdict, evaluate};
+use crate::store::{DecisionRow, DeploymentRow, ReviewRow, Tx};
+
+use super::{Result, Workspace, WorkspaceError, now, version_of};
+
+/// How a deployment came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeployKind {
+    Deploy,
+    Promote,
+    Rollback,
+}
+
+impl DeployKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            DeployKind::Deploy => "deploy",
+            DeployKind::Promote => "promote",
+            DeployKind::Rollback => "rollback",
+        }
+    }
+}
+
+/// One prompt's row of the environment matrix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServedRow {
+    pub prompt: String,
+    /// Per environment, in environment order: the version it serves, if any.
+    pub served: Vec<(String, Option<u32>)>,
+}
+
+/// The prompts × environments matrix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvMatrix {
+    pub environments: Vec<String>,
+    pub prompts: Vec<ServedRow>,
+}
+
+/// A review request with where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewInfo {
+    #[serde(flatten)]
+    pub review: ReviewRow,
+    /// The version's author.
+    pub author: String,
+    /// `approved`, `rejected`, `changes_requested` or `pending`.
+    pub status: String,
+    pub policy: Policy,
+    pub verdict: Verdict,
+    /// Every decision on the version's content, oldest first.
+    pub decisions: Vec<DecisionRow>,
+    /// What the environment serves now.
+    pub served: Option<u32>,
+}
+
+fn refused(msg: impl Into<String>) -> WorkspaceError {
+    WorkspaceError::Refused(msg.into())
+}
+
+/// The policy of `env`, or an error naming the environments.
+fn env_policy(tx: &Tx<'_>, env: &str) -> Result<Policy> {
+    tx.policy(env)?.ok_or_else(|| {
+        let have = tx.environments().unwrap_or_default().join(", ");
+        refused(format!("no environment {env} (have: {have})"))
+    })
+}
+
+/// The verdict of `env`'s policy on version `number` of `name`.
+fn verdict(
+    tx: &Tx<'_>,
+    name: &str,
+    policy: &Policy,
+    author: &str,
+    hash: &str,
+    number: u32,
+) -> Result<(Verdict, Vec<DecisionRow>)> {
+    let rows = tx.decisions(name, hash)?;
+    let decisions: Vec<Decision> = rows.iter().map(|d| d.decision.clone()).collect();
+    let evidence = match &policy.require_eval {
+        Some(req) => tx.best_pass_rate(name, number, &req.dataset)?,
+        None => None,
+    };
+    Ok((evaluate(policy, author, hash, &decisions, evidence), rows))
+}
+
+impl Workspace {
+    /// Deploys version `number` of `name` to `env`, if `env`'s policy allows it; otherwise
+    /// refuses with every unmet requirement and writes nothing.
+    pub fn deploy(&mut self, name: &PromptName, number: u32, env: &str) -> Result<DeploymentRow> {
+        self.deploy_as(name, number, env, DeployKind::Deploy)
+    }
+
+    /// Deploys what `from` serves to `to`, through `to`'s policy.
+    pub fn promote(&mut self, name: &PromptName, from: &str, to: &str) -> Result<DeploymentRow> {
+        let number = {
+            let tx = self.store.read();
+            self.prompt_row(&tx, name)?;
+            env_policy(&tx, from)?;
+            tx.current_deployment(name.as_str(), from)?
+                .ok_or_else(|| {
+                    refused(format!(
+                        "{from} serves no version of {name}: nothing to promote"
+                    ))
+                })?
+                .version
+        };
+        self.deploy_as(name, number, to, DeployKind::Promote)
+    }
+
+    fn deploy_as(
+        &mut self,
+        name: &PromptName,
+        number: u32,
+        env: &str,
+        kind: DeployKind,
+    ) -> Result<DeploymentRow> {
+        let actor = self.user.clone();
+        self.store.write(|tx| {
+            let row = tx
+                .prompt(name)?
+                .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
+            let version = version_of(tx, &row, number)?;
+            let policy = env_policy(tx, env)?;
+            let current = tx.current_deployment(name.as_str(), env)?;
+            if current.as_ref().is_some_and(|c| c.version == number) {
+                return Err(refused(format!(
+                    "{env} already serves version {number} of {name}"
+                )));
+            }
+            let hash = &version.info.content_hash;
+            let (verdict, _) = verdict(
+                tx,
+                name.as_str(),
+                &policy,
+                &version.info.author,
+                hash,
+                number,
+            )?;
+            if !verdict.allowed {
+                return Err(refused(format!(
+                    "cannot {} version {number} of {name} to {env}: {}",
+                    kind.as_str(),
+                    verdict.missing.join("; ")
+                )));
+            }
+            record(
+                tx,
+                name,
+                env,
+                number,
+                hash,
+                &actor,
+                kind,
+                current.map(|c| c.version),
+            )
+        })
+    }
+
+    /// Rolls `env` back to what it served before its current deployment.
+    pub fn rollback(&mut self, name: &PromptName, env: &str) -> Result<DeploymentRow> {
+        let actor = self.user.clone();
+        self.store.write(|tx| {
+            let row = tx
+                .prompt(name)?
+                .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
+            env_policy(tx, env)?;
+            let current = tx
+                .current_deployment(name.as_str(), env)?
+                .ok_or_else(|| refused(format!("{env} serves no version of {name}")))?;
+            let Some(previous) = current.previous_version else {
+                return Err(refused(format!(
+                    "{env} served nothing before version {} of {name}: nothing to roll back to",
+                    current.version
+                )));
+            };
+            let version = version_of(tx, &row, previous)?;
+            record(
+                tx,
+                name,
+                env,
+                previous,
+                &version.info.content_hash,
+                &actor,
+                DeployKind::Rollback,
+                Some(current.version),
+            )
+        })
+    }
+
+    /// Which version every environment serves, for every prompt deployed anywhere.
+    pub fn env_matrix(&self) -> Result<EnvMatrix> {
+        let tx = self.store.read();
+        let environments = tx.environments()?;
+        let mut names: Vec<String> = tx
+            .deployments(None)?
+            .into_iter()
+            .map(|d| d.prompt)
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut prompts = Vec::new();
+        for prompt in names {
+            let mut served = Vec::new();
+            for env in &environments {
+                let v = tx.current_deployment(&prompt, env)?.map(|d| d.version);
+                served.push((env.clone(), v));
+            }
+            prompts.push(ServedRow { prompt, served });
+        }
+        Ok(EnvMatrix {
+            environments,
+            prompts,
+        })
+    }
+
+    /// Every deployment of `name`, oldest first.
+    pub fn deployments(&self, name: &PromptName) -> Result<Vec<DeploymentRow>> {
+        let tx = self.store.read();
+        self.prompt_row(&tx, name)?;
+        Ok(tx.deployments(Some(name.as_str()))?)
+    }
+
+    /// What `env` serves of `name`, if anything.
+    pub fn served(&self, name: &PromptName, env: &str) -> Result<Option<u32>> {
+        let tx = self.store.read();
+        Ok(tx
+            .current_deployment(name.as_str(), env)?
+            .map(|d| d.version))
+    }
+
+    /// Asks for a review of version `number` of `name` for `env`.
+    pub fn request_review(
+        &mut self,
+        name: &PromptName,
+        number: u32,
+        env: &str,
+        reviewers: &[String],
+        note: &str,
+    ) -> Result<ReviewInfo> {
+        let actor = self.user.clone();
+        let id = self.store.write(|tx| {
+            let row = tx
+                .prompt(name)?
+                .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
+            let version = version_of(tx, &row, number)?;
+            env_policy(tx, env)?;
+            let mut reviewers: Vec<String> =
+                reviewers.iter().map(|r| r.trim().to_string()).collect();
+            reviewers.sort();
+            reviewers.dedup();
+            if tx.user_count()? > 0 {
+                for r in &reviewers {
+                    match tx.user(r)? {
+                        Some(u) if u.role != Role::Author => {}
+                        Some(_) => {
+                            return Err(refused(format!("{r} is an author and cannot review")));
+                        }
+                        None => {
+                            return Err(refused(format!(
+                                "no user {r} in this workspace (see `galley user list`)"
+                            )));
+                        }
+                    }
+                }
+            }
+            let at = now();
+            let review = ReviewRow {
+                id: 0,
+                prompt: name.to_string(),
+                version: number,
+                content_hash: version.info.content_hash.clone(),
+                env: env.to_string(),
+                requested_by: actor.clone(),
+                reviewers,
+                note: note.trim().to_string(),
+                at: at.clone(),
+            };
+            let id = tx.insert_review(&review)?;
+            tx.append_audit(
+                &actor,
+                &at,
+                "review.request",
+                name.as_str(),
+                &json!({"review": id, "version": number, "hash": review.content_hash,
+                        "env": env, "reviewers": review.reviewers, "note": review.note}),
+            )?;
+            Ok(id)
+        })?;
+        self.review(id)
+    }
+
+    /// One review request, with its policy's verdict and the decisions so far.
+    pub fn review(&self, id: i64) -> Result<ReviewInfo> {
+        let tx = self.store.read();
+        let review = tx
+            .review(id)?
+            .ok_or_else(|| refused(format!("no review {id} (see `galley review list`)")))?;
+        review_info(&tx, review)
+    }
+
+    /// Every review request (only those I asked for or was asked to do, when `mine`), newest
+    /// first.
+    pub fn reviews(&self, mine: bool) -> Result<Vec<ReviewInfo>> {
+        let tx = self.store.read();
+        let mut out = Vec::new();
+        for review in tx.reviews()?.into_iter().rev() {
+            if mine && review.requested_by != self.user && !review.reviewers.contains(&self.user) {
+                continue;
+            }
+            out.push(review_info(&tx, review)?);
+        }
+        Ok(out)
+    }
+
+    /// Records the acting user's decision on review `id`, bound to the version's content hash.
+    pub fn decide(&mut self, id: i64, kind: DecisionKind, comment: &str) -> Result<ReviewInfo> {
+        let comment = comment.trim();
+        if comment.is_empty() {
+            return Err(refused("a decision needs a comment (-m)"));
+        }
+        let actor = self.user.clone();
+        self.store.write(|tx| {
+            let review = tx
+                .review(id)?
+                .ok_or_else(|| refused(format!("no review {id} (see `galley review list`)")))?;
+            let groups = if tx.user_count()? > 0 {
+                match tx.user(&actor)? {
+                    Some(u) if u.role != Role::Author => u.groups,
+                    Some(_) => {
+                        return Err(refused(format!(
+                            "{actor} is an author: only reviewers and admins decide on reviews"
+                        )));
+                    }
+                    None => {
+                        return Err(refused(format!(
+                            "{actor} is not a user of this workspace: only reviewers and admins \
+                             decide on reviews"
+                        )));
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            let at = now();
+            let decision = Decision {
+                reviewer: actor.clone(),
+                groups,
+                kind,
+                content_hash: review.content_hash.clone(),
+                at: at.clone(),
+            };
+            tx.insert_decision(id, &review.prompt, &decision, comment)?;
+            tx.append_audit(
+                &actor,
+                &at,
+                &format!("review.{kind}"),
+                &review.prompt,
+                &json!({"review": id, "version": review.version, "hash": review.content_hash,
+                        "env": review.env, "groups": decision.groups, "comment": comment}),
+            )?;
+            Ok(())
+        })?;
+        self.review(id)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    tx: &Tx<'_>,
+    name: &PromptName,
+    env: &str,
+    number: u32,
+    hash: &str,
+    actor: &str,
+    kind: DeployKind,
+    previous: Option<u32>,
+) -> Result<DeploymentRow> {
+    let at = now();
+    let mut d = DeploymentRow {
+        id: 0,
+        prompt: name.to_string(),
+        env: env.to_string(),
+        version: number,
+        content_hash: hash.to_string(),
+        actor: actor.to_string(),
+        at: at.clone(),
+        kind: kind.as_str().to_string(),
+        previous_version: previous,
+    };
+    d.id = tx.insert_deployment(&d)?;
+    tx.append_audit(
+        actor,
+        &at,
+        &format!("deployment.{}", kind.as_str()),
+        name.as_str(),
+        &json!({"deployment": d.id, "env": env, "version": number, "hash": hash,
+                "previous_version": previous}),
+    )?;
+    Ok(d)
+}
+
+fn review_info(tx: &Tx<'_>, review: ReviewRow) -> Result<ReviewInfo> {
+    let name = PromptName::parse(&review.prompt)?;
+    let row = tx
+        .prompt(&name)?
+        .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
+    let version = version_of(tx, &row, review.version)?;
+    let policy = env_policy(tx, &review.env)?;
+    let (verdict, decisions) = verdict(
+        tx,
+        &review.prompt,
+        &policy,
+        &version.info.author,
+        &review.content_hash,
+        review.version,
+    )?;
+    let latest = |kind: DecisionKind| {
+        let mut by: std::collections::BTreeMap<&str, DecisionKind> = Default::default();
+        for d in &decisions {
+            by.insert(&d.decision.reviewer, d.decision.kind);
+        }
+        by.values().any(|k| *k == kind)
+    };
+    let status = if latest(DecisionKind::Reject) {
+        "rejected"
+    } else if latest(DecisionKind::RequestChanges) {
+        "changes_requested"
+    } else if verdict.allowed {
+        "approved"
+    } else {
+        "pending"
+    };
+    let served = tx
+        .current_deployment(&review.prompt, &review.env)?
+        .map(|d| d.version);
+    Ok(ReviewInfo {
+        author: version.info.author,
+        status: status.to_string(),
+        policy,
+        verdict,
+        decisions,
+        served,
+        review,
+    })
+}
