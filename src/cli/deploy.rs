@@ -152,7 +152,7 @@ pub fn envs(ctx: &Ctx, args: EnvsArgs) -> anyhow::Result<()> {
         for d in &rows {
             table.row(vec![
                 d.id.to_string(),
-                paint(DIM, &d.at),
+                paint(DIM, output::relative_time(&d.at)),
                 d.env.clone(),
                 d.kind.clone(),
                 d.version.to_string(),
@@ -272,7 +272,7 @@ pub fn review(ctx: &mut Ctx, command: ReviewCommand) -> anyhow::Result<()> {
                     } else {
                         r.review.reviewers.join(", ")
                     },
-                    paint(DIM, &r.review.at),
+                    paint(DIM, output::relative_time(&r.review.at)),
                 ]);
             }
             output::print(&table.render());
@@ -357,7 +357,7 @@ fn show(ctx: &Ctx, id: i64) -> anyhow::Result<()> {
         for d in &info.decisions {
             output::print(&format!(
                 "  {} {} {}: {}",
-                paint(DIM, &d.decision.at),
+                paint(DIM, output::relative_time(&d.decision.at)),
                 d.decision.reviewer,
                 d.decision.kind.to_string().replace('_', " "),
                 d.comment

@@ -159,14 +159,33 @@ pub fn demo(ctx: &mut Ctx) -> anyhow::Result<()> {
         ctx.workspace.path().display(),
         report.created.len()
     );
+    if report.datasets > 0 {
+        out.push_str(&format!(
+            " {} datasets, {} finished eval runs.",
+            report.datasets, report.runs
+        ));
+    }
     if !report.skipped.is_empty() {
         out.push_str(&format!(
             " {} already existed and were left alone.",
             report.skipped.len()
         ));
     }
+    if report.users > 0 {
+        out.push_str(&format!(
+            "\nPeople and reviews: {} users, {} review requests, {} comments, {} deployments.",
+            report.users, report.reviews, report.comments, report.deployments
+        ));
+    }
+    if report.identity_override {
+        out.push_str(
+            "\nIdentity override is on, so `--user NAME`/GALLEY_USER act as the demo's people \
+             (turn it off with `galley user override off`).",
+        );
+    }
     out.push_str(
-        "\nTry: `galley list`, `galley log support/agent`, `galley diff support/agent 1 5`.",
+        "\nTry: `galley list`, `galley log support/agent`, `galley diff support/agent 1 5`, \
+         `galley envs`, `galley review list`, `galley comment list support/triage`.",
     );
     output::print(&out);
     Ok(())

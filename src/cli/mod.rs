@@ -2,6 +2,7 @@
 //! lives here. Exit codes: 0 ok, 1 the operation failed, 2 usage error.
 
 mod authoring;
+mod comments;
 mod datasets;
 mod deploy;
 mod diff_print;
@@ -104,6 +105,9 @@ enum Command {
     /// Reviews: request, list, show, approve, reject, request-changes
     #[command(subcommand)]
     Review(deploy::ReviewCommand),
+    /// Comment threads on a version: add (or reply), list, resolve
+    #[command(subcommand)]
+    Comment(comments::CommentCommand),
 }
 
 /// A prompt name argument.
@@ -216,6 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Rollback(args) => deploy::rollback(&mut ctx, args),
         Command::Envs(args) => deploy::envs(&ctx, args),
         Command::Review(command) => deploy::review(&mut ctx, command),
+        Command::Comment(command) => comments::run(&mut ctx, command),
     }
 }
 

@@ -242,6 +242,38 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX review_decisions_by_prompt ON review_decisions(prompt, content_hash);
     "#,
+    // 9: comment threads on a version, optionally anchored to a section and a line. Comments and
+    // their resolutions are immutable rows; a thread is resolved once its root has a resolution.
+    r#"
+    CREATE TABLE comments (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        prompt        TEXT NOT NULL,
+        version       INTEGER NOT NULL,
+        content_hash  TEXT NOT NULL,
+        section       TEXT,
+        section_index INTEGER,
+        line          INTEGER,
+        parent        INTEGER REFERENCES comments(id),
+        author        TEXT NOT NULL,
+        body          TEXT NOT NULL,
+        at            TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX comments_by_prompt ON comments(prompt, version, id);
+    CREATE TRIGGER comments_no_update BEFORE UPDATE ON comments
+    BEGIN SELECT RAISE(ABORT, 'comments are immutable'); END;
+    CREATE TRIGGER comments_no_delete BEFORE DELETE ON comments
+    BEGIN SELECT RAISE(ABORT, 'comments are immutable'); END;
+
+    CREATE TABLE comment_resolutions (
+        comment_id  INTEGER PRIMARY KEY REFERENCES comments(id),
+        resolved_by TEXT NOT NULL,
+        at          TEXT NOT NULL
+    ) STRICT;
+    CREATE TRIGGER comment_resolutions_no_update BEFORE UPDATE ON comment_resolutions
+    BEGIN SELECT RAISE(ABORT, 'comment resolutions are immutable'); END;
+    CREATE TRIGGER comment_resolutions_no_delete BEFORE DELETE ON comment_resolutions
+    BEGIN SELECT RAISE(ABORT, 'comment resolutions are immutable'); END;
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to

@@ -2,6 +2,7 @@
 //! busy timeout), embedded migrations, and typed functions with bound parameters.
 
 mod audit;
+mod comments;
 mod evals;
 mod migrations;
 mod people;
@@ -17,6 +18,7 @@ pub use audit::{
     AuditEntry, AuditQuery, BreakKind, ChainBreak, ChainHead, ChainReport, GENESIS_HASH,
     canonical_json, chain_hash,
 };
+pub use comments::CommentRow;
 pub use evals::RunSpecRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value as Json};
 
+use crate::domain::policy::DecisionKind;
 use crate::domain::{PromptContent, PromptName, VariableSpec};
 use crate::prompt_file;
 
@@ -20,6 +21,103 @@ struct Script {
     dataset: Vec<DemoDataset>,
     #[serde(default)]
     run: Vec<DemoRun>,
+    #[serde(default)]
+    user: Vec<DemoUser>,
+    #[serde(default)]
+    policy: Vec<DemoPolicy>,
+    #[serde(default)]
+    step: Vec<Step>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoUser {
+    name: String,
+    role: String,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoPolicy {
+    env: String,
+    #[serde(default)]
+    require_groups: Vec<String>,
+}
+
+/// One step of the review workflow, run as user `as`. `review` and `comment`/`reply_to` count
+/// the demo's own reviews and comments from 1.
+#[derive(Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+enum Step {
+    Review {
+        #[serde(rename = "as")]
+        actor: String,
+        prompt: String,
+        version: u32,
+        env: String,
+        #[serde(default)]
+        reviewers: Vec<String>,
+        #[serde(default)]
+        note: String,
+    },
+    Approve {
+        #[serde(rename = "as")]
+        actor: String,
+        review: usize,
+        comment: String,
+    },
+    Reject {
+        #[serde(rename = "as")]
+        actor: String,
+        review: usize,
+        comment: String,
+    },
+    Deploy {
+        #[serde(rename = "as")]
+        actor: String,
+        prompt: String,
+        version: u32,
+        env: String,
+    },
+    Comment {
+        #[serde(rename = "as")]
+        actor: String,
+        prompt: String,
+        version: Option<u32>,
+        section: Option<String>,
+        line: Option<u32>,
+        reply_to: Option<usize>,
+        text: String,
+    },
+    Resolve {
+        #[serde(rename = "as")]
+        actor: String,
+        comment: usize,
+    },
+}
+
+impl Step {
+    fn actor(&self) -> &str {
+        match self {
+            Step::Review { actor, .. }
+            | Step::Approve { actor, .. }
+            | Step::Reject { actor, .. }
+            | Step::Deploy { actor, .. }
+            | Step::Comment { actor, .. }
+            | Step::Resolve { actor, .. } => actor,
+        }
+    }
+
+    fn prompt(&self) -> Option<&str> {
+        match self {
+            Step::Review { prompt, .. }
+            | Step::Deploy { prompt, .. }
+            | Step::Comment { prompt, .. } => Some(prompt),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -84,6 +182,14 @@ pub struct DemoReport {
     /// Datasets created, and eval runs finished.
     pub datasets: usize,
     pub runs: usize,
+    /// Users, review requests, comments and deployments created.
+    pub users: usize,
+    pub reviews: usize,
+    pub comments: usize,
+    pub deployments: usize,
+    /// Whether the demo turned the identity override on (so `--user`/`GALLEY_USER` may act as
+    /// the demo's people).
+    pub identity_override: bool,
 }
 
 impl Workspace {
@@ -102,6 +208,7 @@ impl Workspace {
     fn replay(&mut self, script: Script) -> Result<DemoReport> {
         let mut report = DemoReport::default();
         self.replay_prompts(script.prompt, &mut report)?;
+        let (users, policies, steps) = (script.user, script.policy, script.step);
         let existing: Vec<String> = self.datasets()?.into_iter().map(|d| d.name).collect();
         let mut fresh = Vec::new();
         for dataset in script.dataset {
@@ -156,7 +263,129 @@ impl Workspace {
             )?;
             report.runs += 1;
         }
+        self.replay_workflow(users, policies, steps, &mut report)?;
         Ok(report)
+    }
+
+    /// Users, policies, reviews, deployments and comments: only on a workspace with no users,
+    /// reviews or deployments yet, whose demo prompts this run created (so running the demo
+    /// twice leaves things alone). Ends by turning the identity override on.
+    fn replay_workflow(
+        &mut self,
+        users: Vec<DemoUser>,
+        policies: Vec<DemoPolicy>,
+        steps: Vec<Step>,
+        report: &mut DemoReport,
+    ) -> Result<()> {
+        let Some(admin) = users.first().map(|u| u.name.clone()) else {
+            return Ok(());
+        };
+        {
+            let tx = self.store.read();
+            if tx.user_count()? > 0
+                || !tx.reviews()?.is_empty()
+                || !tx.deployments(None)?.is_empty()
+            {
+                return Ok(());
+            }
+        }
+        let fresh = |p: &str| report.created.iter().any(|(n, _)| n.as_str() == p);
+        if !steps.iter().filter_map(Step::prompt).all(fresh) {
+            return Ok(());
+        }
+        self.user = admin;
+        for u in &users {
+            let role = u.role.parse().map_err(WorkspaceError::Refused)?;
+            self.add_user(&u.name, role, &u.groups)?;
+            report.users += 1;
+        }
+        for p in &policies {
+            let change = super::PolicyChange {
+                required_groups: Some(p.require_groups.clone()),
+                ..Default::default()
+            };
+            self.set_policy(&p.env, &change)?;
+        }
+        let mut reviews: Vec<i64> = Vec::new();
+        let mut comments: Vec<i64> = Vec::new();
+        let nth = |ids: &[i64], n: usize, what: &str| {
+            n.checked_sub(1)
+                .and_then(|i| ids.get(i).copied())
+                .ok_or_else(|| {
+                    WorkspaceError::Refused(format!("the demo script has no {what} {n} yet"))
+                })
+        };
+        for step in steps {
+            self.user = step.actor().to_string();
+            match step {
+                Step::Review {
+                    prompt,
+                    version,
+                    env,
+                    reviewers,
+                    note,
+                    ..
+                } => {
+                    let name = PromptName::parse(&prompt)?;
+                    let info = self.request_review(&name, version, &env, &reviewers, &note)?;
+                    reviews.push(info.review.id);
+                    report.reviews += 1;
+                }
+                Step::Approve {
+                    review, comment, ..
+                } => {
+                    self.decide(
+                        nth(&reviews, review, "review")?,
+                        DecisionKind::Approve,
+                        &comment,
+                    )?;
+                }
+                Step::Reject {
+                    review, comment, ..
+                } => {
+                    self.decide(
+                        nth(&reviews, review, "review")?,
+                        DecisionKind::Reject,
+                        &comment,
+                    )?;
+                }
+                Step::Deploy {
+                    prompt,
+                    version,
+                    env,
+                    ..
+                } => {
+                    self.deploy(&PromptName::parse(&prompt)?, version, &env)?;
+                    report.deployments += 1;
+                }
+                Step::Comment {
+                    prompt,
+                    version,
+                    section,
+                    line,
+                    reply_to,
+                    text,
+                    ..
+                } => {
+                    let target = super::CommentTarget {
+                        version,
+                        section,
+                        line,
+                        reply_to: reply_to.map(|n| nth(&comments, n, "comment")).transpose()?,
+                    };
+                    let c = self.add_comment(&PromptName::parse(&prompt)?, &target, &text)?;
+                    comments.push(c.id);
+                    report.comments += 1;
+                }
+                Step::Resolve { comment, .. } => {
+                    self.resolve_comment(nth(&comments, comment, "comment")?)?;
+                }
+            }
+        }
+        self.user = users[0].name.clone();
+        self.set_identity_override(true)?;
+        report.identity_override = true;
+        Ok(())
     }
 
     fn replay_prompts(&mut self, prompts: Vec<DemoPrompt>, report: &mut DemoReport) -> Result<()> {

@@ -3,6 +3,7 @@
 //! one transaction. No front end holds a business rule or a line of SQL.
 
 mod audit;
+mod comments;
 mod datasets;
 mod demo;
 mod deploy;
@@ -26,6 +27,7 @@ use crate::domain::{PromptContent, PromptName, PromptSummary, Version, VersionIn
 use crate::store::{PromptRow, Store, StoreError, Tx, VersionRow};
 
 pub use audit::{AuditEntry, AuditFilter, BreakKind, ChainBreak, ChainReport};
+pub use comments::{CommentTarget, CommentThread};
 pub use datasets::{DatasetImport, ImportMode};
 pub use demo::DemoReport;
 pub use deploy::{DeployKind, EnvMatrix, ReviewInfo, ServedRow};
