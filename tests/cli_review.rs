@@ -2,34 +2,8 @@
 
 mod common;
 
-use common::{Galley, Out};
+use common::{Galley, json_as as json, ok_as as ok, refused_as as refused};
 use serde_json::{Value, json};
-
-/// Runs `galley --db WS ARGS...` as OS account `user` acting as itself.
-fn run_as(g: &Galley, user: &str, args: &[&str]) -> Out {
-    let mut cmd = g.command();
-    cmd.env("USER", user).env("GALLEY_USER", user).args(args);
-    g.run_cmd(cmd)
-}
-
-fn ok(g: &Galley, user: &str, args: &[&str]) -> Out {
-    let out = run_as(g, user, args);
-    assert_eq!(out.code, 0, "{user}: galley {args:?} failed: {out:#?}");
-    assert_eq!(out.stderr, "", "{user}: galley {args:?} wrote to stderr");
-    out
-}
-
-fn json(g: &Galley, user: &str, args: &[&str]) -> Value {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    ok(g, user, &all).json()
-}
-
-fn refused(g: &Galley, user: &str, args: &[&str]) -> String {
-    let out = run_as(g, user, args);
-    assert_eq!(out.code, 1, "{user}: galley {args:?}: {out:#?}");
-    out.stderr
-}
 
 fn served(g: &Galley, prompt: &str) -> Value {
     let envs = json(g, "alice", &["envs"]);

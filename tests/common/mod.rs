@@ -244,3 +244,33 @@ Greet {{ who }} {{ count }} times.{% if loud %} LOUDLY{% endif %}
 
 Signed: {{ signer }}
 "#;
+
+/// Runs `galley --db WS ARGS...` as OS account `user` acting as itself (tests with several
+/// people on one workspace).
+pub fn run_as(g: &Galley, user: &str, args: &[&str]) -> Out {
+    let mut cmd = g.command();
+    cmd.env("USER", user).env("GALLEY_USER", user).args(args);
+    g.run_cmd(cmd)
+}
+
+/// `run_as` that must succeed without writing to stderr.
+pub fn ok_as(g: &Galley, user: &str, args: &[&str]) -> Out {
+    let out = run_as(g, user, args);
+    assert_eq!(out.code, 0, "{user}: galley {args:?} failed: {out:#?}");
+    assert_eq!(out.stderr, "", "{user}: galley {args:?} wrote to stderr");
+    out
+}
+
+/// `ok_as` with `--json`, parsed.
+pub fn json_as(g: &Galley, user: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    ok_as(g, user, &all).json()
+}
+
+/// `run_as` that must be refused (exit 1); returns the error text.
+pub fn refused_as(g: &Galley, user: &str, args: &[&str]) -> String {
+    let out = run_as(g, user, args);
+    assert_eq!(out.code, 1, "{user}: galley {args:?}: {out:#?}");
+    out.stderr
+}
