@@ -1,7 +1,7 @@
 //! `galley provider add|list|show|rm|test`.
 
 use clap::{Args, Subcommand};
-use serde_json::{Map, Value as Json, json};
+use serde_json::{Map, Value as Json};
 
 use crate::domain::eval::{ProviderConfig, ProviderKind};
 
@@ -164,6 +164,5 @@ pub fn run(ctx: &mut Ctx, command: ProviderCommand) -> anyhow::Result<()> {
             ));
         }
     }
-    let _ = json!(null);
     Ok(())
 }

@@ -61,6 +61,8 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
 }
 
 impl From<rusqlite::Error> for StoreError {

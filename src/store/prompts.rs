@@ -414,7 +414,7 @@ impl Tx<'_> {
              ORDER BY name",
         )?;
         let mut rows = stmt.query(params![prefix, tag])?;
-        let io = |e: std::io::Error| StoreError::Corrupt(format!("cannot write the list: {e}"));
+        let io = StoreError::Output;
         out.write_all(b"[").map_err(io)?;
         let mut first = true;
         while let Some(r) = rows.next()? {

@@ -204,7 +204,7 @@ impl App {
             Event::Mouse(mouse) => self.on_mouse(mouse),
             Event::Resize(..) => Vec::new(),
             Event::Tick => self.on_tick(now),
-            Event::Reply(id, reply) => self.on_reply(id, reply, now),
+            Event::Reply(id, reply) => self.on_reply(id, reply),
             Event::Terminate => self.quit(),
         }
     }

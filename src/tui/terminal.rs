@@ -183,7 +183,6 @@ fn restore_terminal() {
 /// On a panic: restore the terminal, save the open draft through a fresh connection, log the
 /// panic, and print it where the user can read it.
 fn install_panic_hook(path: PathBuf, user: String, unsaved: Unsaved) {
-    let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
         let draft = unsaved.lock().ok().and_then(|g| g.clone());
@@ -208,6 +207,5 @@ fn install_panic_hook(path: PathBuf, user: String, unsaved: Unsaved) {
             None => {}
         }
         eprintln!("Details are in {}.", log.display());
-        let _ = &previous;
     }));
 }

@@ -20,7 +20,6 @@ fn kind_items() -> Vec<(String, String)> {
 impl App {
     /// Actions that change or act on the open prompt.
     pub(super) fn prompt_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
-        let theme = self.theme;
         let Some(open) = self.open.as_mut() else {
             return Vec::new();
         };
@@ -186,7 +185,6 @@ impl App {
             }
             _ => {}
         }
-        let _ = theme;
         Vec::new()
     }
 

@@ -1,7 +1,5 @@
 //! The worker's answers, and the mouse.
 
-use std::time::Instant;
-
 use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -18,7 +16,7 @@ fn label(side: VersionRef) -> String {
 }
 
 impl App {
-    pub(super) fn on_reply(&mut self, id: RequestId, reply: Reply, now: Instant) -> Vec<Effect> {
+    pub(super) fn on_reply(&mut self, id: RequestId, reply: Reply) -> Vec<Effect> {
         let slot = match &reply {
             Reply::Prompts(_) => Some(Slot::List),
             Reply::Loaded(_) => Some(Slot::Load),
@@ -37,7 +35,6 @@ impl App {
             // A newer request of the same kind is on its way: this answer is stale.
             return Vec::new();
         }
-        let _ = now;
         match reply {
             Reply::PlaygroundDelta(_) | Reply::PlaygroundDone(_) | Reply::CaseSaved { .. } => {
                 return self.on_playground_reply(id, reply);
