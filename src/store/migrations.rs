@@ -274,6 +274,29 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER comment_resolutions_no_delete BEFORE DELETE ON comment_resolutions
     BEGIN SELECT RAISE(ABORT, 'comment resolutions are immutable'); END;
     "#,
+    // 10: API keys for the delivery server. Only a hash of the secret is kept; a key is never
+    // deleted, and the only change allowed is its revocation, once.
+    r#"
+    CREATE TABLE api_keys (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        scope       TEXT NOT NULL,
+        principal   TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        created_at  TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        revoked_at  TEXT,
+        revoked_by  TEXT
+    ) STRICT;
+    CREATE TRIGGER api_keys_only_revoke BEFORE UPDATE ON api_keys
+    WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL
+        OR NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name OR NEW.scope IS NOT OLD.scope
+        OR NEW.principal IS NOT OLD.principal OR NEW.secret_hash IS NOT OLD.secret_hash
+        OR NEW.created_at IS NOT OLD.created_at OR NEW.created_by IS NOT OLD.created_by
+    BEGIN SELECT RAISE(ABORT, 'an API key can only be revoked, once'); END;
+    CREATE TRIGGER api_keys_no_delete BEFORE DELETE ON api_keys
+    BEGIN SELECT RAISE(ABORT, 'API keys are never deleted'); END;
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to
