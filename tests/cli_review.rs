@@ -191,6 +191,9 @@ fn author_request_review_approve_deploy_and_roll_back() {
     );
     let err = refused(&g, "alice", &["rollback", P, "--env", "production"]);
     assert!(err.contains("nothing to roll back to"), "{err}");
+    // Rollbacks undo like a stack: a second one on staging does not swap back to 2.
+    let err = refused(&g, "bob", &["rollback", P, "--env", "staging"]);
+    assert!(err.contains("nothing to roll back to"), "{err}");
 
     let history = json(&g, "alice", &["envs", P, "--history"]);
     let kinds: Vec<(&str, &str, u64)> = history

@@ -1,6 +1,7 @@
 //! The pure core: prompts, sections, variables, versions. No I/O here.
 
 pub mod content;
+pub mod deployment;
 pub mod eval;
 pub mod name;
 pub mod people;

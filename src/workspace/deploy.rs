@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::domain::PromptName;
+use crate::domain::deployment::{Step, rollback_target};
 use crate::domain::people::Role;
 use crate::domain::policy::{Decision, DecisionKind, Policy, Verdict, evaluate};
 use crate::store::{DecisionRow, DeploymentRow, ReviewRow, Tx};
@@ -164,7 +165,10 @@ impl Workspace {
         })
     }
 
-    /// Rolls `env` back to what it served before its current deployment.
+    /// Rolls `env` back to what it served before the latest deployment still in effect.
+    /// Rollbacks undo like a stack (v1, v2, v3 → v2 → v1), never swap back and forth. A rollback
+    /// returns to a version the environment already served, so it needs no fresh approval: it
+    /// is the way out of an incident, and the audit trail records who took it.
     pub fn rollback(&mut self, name: &PromptName, env: &str) -> Result<DeploymentRow> {
         let actor = self.user.clone();
         self.store.write(|tx| {
@@ -175,7 +179,15 @@ impl Workspace {
             let current = tx
                 .current_deployment(name.as_str(), env)?
                 .ok_or_else(|| refused(format!("{env} serves no version of {name}")))?;
-            let Some(previous) = current.previous_version else {
+            let history = tx.deployments(Some(name.as_str()))?;
+            let steps = history.iter().filter(|d| d.env == env).map(|d| {
+                if d.kind == DeployKind::Rollback.as_str() {
+                    Step::Back
+                } else {
+                    Step::Forward(d.version)
+                }
+            });
+            let Some(previous) = rollback_target(steps) else {
                 return Err(refused(format!(
                     "{env} served nothing before version {} of {name}: nothing to roll back to",
                     current.version
