@@ -5,6 +5,7 @@ pub mod diff;
 pub mod domain;
 pub mod eval;
 pub mod prompt_file;
+pub mod server;
 pub mod store;
 pub mod template;
 pub mod timefmt;

@@ -9,11 +9,13 @@ mod diff_print;
 mod evals;
 mod exchange;
 mod history;
+mod keys;
 mod output;
 mod people;
 mod prompts;
 mod providers;
 mod render;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -108,6 +110,11 @@ enum Command {
     /// Comment threads on a version: add (or reply), list, resolve
     #[command(subcommand)]
     Comment(comments::CommentCommand),
+    /// API keys of the delivery server: create, list, revoke
+    #[command(subcommand)]
+    Key(keys::KeyCommand),
+    /// Run the delivery server on the workspace file (see README: Delivery server)
+    Serve(serve::ServeArgs),
 }
 
 /// A prompt name argument.
@@ -177,7 +184,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let user = config.identity(cli.user.as_deref());
     let os_user = os_user();
     let overridden = identity_overridden(cli.user.as_deref(), os_user.as_deref());
-    let Some(command) = cli.command else {
+    let command = match cli.command {
+        Some(Command::Serve(args)) => return serve::serve(args, cli.db.as_deref(), path),
+        Some(Command::Key(command)) => {
+            return keys::run(&config, &path, cli.user.as_deref(), cli.json, command);
+        }
+        other => other,
+    };
+    let Some(command) = command else {
         // The workbench opens the file itself: check the identity first.
         drop(Workspace::open_as(
             &path,
@@ -221,6 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Envs(args) => deploy::envs(&ctx, args),
         Command::Review(command) => deploy::review(&mut ctx, command),
         Command::Comment(command) => comments::run(&mut ctx, command),
+        Command::Key(_) | Command::Serve(_) => unreachable!("handled before opening a workspace"),
     }
 }
 

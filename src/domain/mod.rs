@@ -3,14 +3,12 @@
 pub mod content;
 pub mod deployment;
 pub mod eval;
-pub mod metrics;
+pub mod keys;
 pub mod name;
-pub mod observation;
 pub mod people;
 pub mod policy;
 pub mod section;
 pub mod selector;
-pub mod thresholds;
 pub mod variable;
 pub mod version;
 

@@ -4,6 +4,7 @@
 mod audit;
 mod comments;
 mod evals;
+mod keys;
 mod migrations;
 mod people;
 mod prompts;
@@ -20,6 +21,7 @@ pub use audit::{
 };
 pub use comments::CommentRow;
 pub use evals::RunSpecRow;
+pub use keys::KeyRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};
 pub use reviews::{DecisionRow, DeploymentRow, ReviewRow};

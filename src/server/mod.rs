@@ -1,0 +1,209 @@
+//! `galley serve`: the HTTP delivery server (axum on tokio). Handlers translate: they parse the
+//! request, call the workspace API (on a blocking thread, through [`AppState::with_workspace`])
+//! and serialize the answer; no business rule or SQL lives here.
+//!
+//! Map: [`router`] assembles the routes and layers; [`state::AppState`] is what handlers share;
+//! [`auth::AuthedKey`] authenticates a request and checks its scope; [`error::ApiError`] is the
+//! JSON error answer; [`run`] binds, prints the address and shuts down gracefully.
+
+pub mod auth;
+mod cache;
+pub mod config;
+mod delivery;
+pub mod error;
+mod health;
+mod langfuse;
+mod metrics;
+mod middleware;
+pub mod openapi;
+pub mod state;
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use config::{ConfigError, ServeConfig, ServeFile};
+pub use error::ApiError;
+pub use metrics::Metrics;
+pub use state::AppState;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Workspace(#[from] crate::workspace::WorkspaceError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        cause: std::io::Error,
+    },
+    #[error("cannot load the TLS certificate {cert} and key {key}: {cause}")]
+    Tls {
+        cert: std::path::PathBuf,
+        key: std::path::PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("cannot open the log file {path}: {cause}")]
+    Log {
+        path: std::path::PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Every route with its layers, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let config = state.config().clone();
+    let routes = Router::new()
+        .merge(health::routes())
+        .merge(delivery::routes())
+        .merge(langfuse::routes())
+        .merge(openapi::routes());
+    // ── Sync ───────────────────────────────────────────────────────────────────────────────
+    // The sync routes (src/server/sync.rs) are merged here: `.merge(sync::routes())`.
+    let routes = routes;
+    // ───────────────────────────────────────────────────────────────────────────────────────
+    routes
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(middleware::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route (see /openapi.json)")
+}
+
+/// Runs the server until SIGTERM or Ctrl-C, then lets in-flight requests finish (up to the
+/// configured grace period). Prints `listening on http://ADDR` (or `https://`) once bound.
+pub fn run(config: ServeConfig) -> Result<(), ServeError> {
+    init_logging(&config)?;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: ServeConfig) -> Result<(), ServeError> {
+    let state = AppState::open(config.clone())?;
+    let app = router(state.clone()).into_make_service();
+    let listener = std::net::TcpListener::bind(config.addr).map_err(|cause| ServeError::Bind {
+        addr: config.addr,
+        cause,
+    })?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let handle = axum_server::Handle::new();
+    tokio::spawn(shutdown_on_signal(
+        handle.clone(),
+        state.clone(),
+        config.shutdown_grace,
+    ));
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(RustlsConfig::from_pem_file(cert, key).await.map_err(
+            |cause| ServeError::Tls {
+                cert: cert.clone(),
+                key: key.clone(),
+                cause,
+            },
+        )?),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(addr = %local, db = %config.db.display(), "galley serve started");
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {scheme}://{local}")?;
+        out.flush()?;
+    }
+    let server = axum_server::from_tcp(listener)?.handle(handle);
+    match tls {
+        Some(tls) => {
+            let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
+            server.acceptor(acceptor).serve(app).await?
+        }
+        None => server.acceptor(NoDelayAcceptor::new()).serve(app).await?,
+    }
+    tracing::info!("galley serve stopped");
+    Ok(())
+}
+
+async fn shutdown_on_signal(
+    handle: axum_server::Handle<std::net::SocketAddr>,
+    state: AppState,
+    grace: Duration,
+) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        "shutting down: finishing in-flight requests"
+    );
+    state.set_draining();
+    handle.graceful_shutdown(Some(grace));
+}
+
+fn init_logging(config: &ServeConfig) -> Result<(), ServeError> {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("GALLEY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = match &config.log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|cause| ServeError::Log {
+                    path: path.clone(),
+                    cause,
+                })?;
+            builder
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init()
+        }
+        None => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .try_init(),
+    };
+    // Already set (a second server in one process, as in tests): keep the first.
+    drop(result);
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! What every handler shares: the settings, a small pool of workspace connections used off the
+//! async threads, the freshness check that drops caches when the file changes, the key cache,
+//! the per-key rate limiter and the metrics.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::domain::keys::{ApiKey, AuthFailure, Credentials, secret_hash};
+use crate::workspace::{Workspace, WorkspaceError};
+
+use super::cache::BodyCache;
+use super::config::ServeConfig;
+use super::error::ApiError;
+use super::metrics::Metrics;
+
+/// The user the server acts as when no key is involved (key checks, reads for the cache).
+pub const SERVER_USER: &str = "galley-server";
+
+/// The shared state of a running server. Cheap to clone; hand it to `Router::with_state`.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: ServeConfig,
+    /// Idle workspace connections; a request takes one (or opens one) on a blocking thread.
+    pool: Mutex<Vec<Workspace>>,
+    /// A connection that never writes, asked for SQLite's `data_version`.
+    watcher: Mutex<Workspace>,
+    last_version: AtomicI64,
+    generation: AtomicU64,
+    keys: Mutex<HashMap<String, ApiKey>>,
+    limiter: Mutex<HashMap<String, Bucket>>,
+    bodies: BodyCache,
+    metrics: Metrics,
+    draining: AtomicBool,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves plain data behind: keep using it.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AppState {
+    /// Opens the workspace file (creating and migrating it if needed).
+    pub fn open(config: ServeConfig) -> Result<Self, WorkspaceError> {
+        let watcher = Workspace::open(&config.db, SERVER_USER)?;
+        let first = watcher.change_counter()?;
+        let pool = Mutex::new(vec![Workspace::open(&config.db, SERVER_USER)?]);
+        Ok(Self(Arc::new(Inner {
+            config,
+            pool,
+            watcher: Mutex::new(watcher),
+            last_version: AtomicI64::new(first),
+            generation: AtomicU64::new(0),
+            keys: Mutex::new(HashMap::new()),
+            limiter: Mutex::new(HashMap::new()),
+            bodies: BodyCache::default(),
+            metrics: Metrics::default(),
+            draining: AtomicBool::new(false),
+        })))
+    }
+
+    /// The settings the server runs with.
+    pub fn config(&self) -> &ServeConfig {
+        &self.0.config
+    }
+
+    /// The workspace file served.
+    pub fn db_path(&self) -> &Path {
+        &self.0.config.db
+    }
+
+    /// The request metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.0.metrics
+    }
+
+    #[allow(dead_code)] // used by the delivery routes, next commit
+    pub(crate) fn bodies(&self) -> &BodyCache {
+        &self.0.bodies
+    }
+
+    /// Runs `f` on a blocking thread with a pooled workspace acting as `principal` (for a
+    /// request, the authenticated key's principal: `key.principal`). Use it for every piece of
+    /// database work; errors convert into the JSON error answer.
+    pub async fn with_workspace<T, E, F>(&self, principal: &str, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut Workspace) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let state = self.clone();
+        let principal = principal.to_string();
+        let joined = tokio::task::spawn_blocking(move || {
+            let taken = lock(&state.0.pool).pop();
+            let mut ws = match taken {
+                Some(ws) => ws,
+                None => Workspace::open(state.db_path(), &principal).map_err(ApiError::from)?,
+            };
+            ws.act_as(&principal);
+            let out = f(&mut ws).map_err(Into::into);
+            let mut pool = lock(&state.0.pool);
+            if pool.len() < state.0.config.pool_size {
+                pool.push(ws);
+            }
+            out
+        })
+        .await;
+        joined.unwrap_or_else(|e| Err(ApiError::internal(format!("database task failed: {e}"))))
+    }
+
+    /// A number that changes whenever the workspace file has changed since the last call (by
+    /// this server or any other process). Caches keyed on it are dropped when it moves.
+    pub fn generation(&self) -> u64 {
+        let version = lock(&self.0.watcher).change_counter();
+        let changed = match version {
+            Ok(v) => self.0.last_version.swap(v, Ordering::AcqRel) != v,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot check the workspace for changes");
+                true
+            }
+        };
+        if changed {
+            lock(&self.0.keys).clear();
+            self.0.bodies.clear();
+            return self.0.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        }
+        self.0.generation.load(Ordering::Acquire)
+    }
+
+    /// The active key these credentials belong to. Keys are cached only until the workspace
+    /// file changes, so a revocation takes effect on the next request.
+    pub async fn authenticate(
+        &self,
+        credentials: Credentials<'_>,
+    ) -> Result<Result<ApiKey, AuthFailure>, ApiError> {
+        self.generation();
+        let hash = secret_hash(credentials.secret());
+        let cache_key = match credentials {
+            Credentials::Bearer(_) => format!("b:{hash}"),
+            Credentials::Basic { id, .. } => format!("k:{id}:{hash}"),
+        };
+        if let Some(key) = lock(&self.0.keys).get(&cache_key) {
+            return Ok(Ok(key.clone()));
+        }
+        let owned = match credentials {
+            Credentials::Bearer(s) => (None, s.to_string()),
+            Credentials::Basic { id, secret } => (Some(id.to_string()), secret.to_string()),
+        };
+        let found = self
+            .with_workspace(SERVER_USER, move |ws| {
+                let creds = match &owned.0 {
+                    Some(id) => Credentials::Basic {
+                        id,
+                        secret: &owned.1,
+                    },
+                    None => Credentials::Bearer(&owned.1),
+                };
+                ws.authenticate(creds)
+            })
+            .await?;
+        if let Ok(key) = &found {
+            lock(&self.0.keys).insert(cache_key, key.clone());
+        }
+        Ok(found)
+    }
+
+    /// Takes one request from `key_id`'s allowance; `Err(seconds to wait)` when it has none.
+    pub fn take_request(&self, key_id: &str) -> Result<(), u64> {
+        let rate = self.0.config.rate_limit;
+        if rate == 0 {
+            return Ok(());
+        }
+        let rate = f64::from(rate);
+        let now = Instant::now();
+        let mut buckets = lock(&self.0.limiter);
+        let bucket = buckets.entry(key_id.to_string()).or_insert(Bucket {
+            tokens: rate,
+            at: now,
+        });
+        let elapsed = now.duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - bucket.tokens) / rate).ceil().max(1.0) as u64)
+        }
+    }
+
+    /// Marks the server as shutting down: `/readyz` answers 503 from now on.
+    pub fn set_draining(&self) {
+        self.0.draining.store(true, Ordering::Release);
+    }
+
+    /// Whether the server is shutting down.
+    pub fn is_draining(&self) -> bool {
+        self.0.draining.load(Ordering::Acquire)
+    }
+}
