@@ -4,11 +4,14 @@ pub mod content;
 pub mod deployment;
 pub mod eval;
 pub mod keys;
+pub mod metrics;
 pub mod name;
+pub mod observation;
 pub mod people;
 pub mod policy;
 pub mod section;
 pub mod selector;
+pub mod thresholds;
 pub mod variable;
 pub mod version;
 
