@@ -7,6 +7,7 @@ pub mod eval;
 pub mod prompt_file;
 pub mod server;
 pub mod store;
+pub mod sync;
 pub mod template;
 pub mod timefmt;
 pub mod tui;

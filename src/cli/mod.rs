@@ -15,6 +15,7 @@ mod people;
 mod prompts;
 mod providers;
 mod render;
+mod sync;
 mod serve;
 
 use std::path::PathBuf;
@@ -115,6 +116,11 @@ enum Command {
     Key(keys::KeyCommand),
     /// Run the delivery server on the workspace file (see README: Delivery server)
     Serve(serve::ServeArgs),
+    /// Remotes to sync with: add, list
+    #[command(subcommand)]
+    Remote(sync::RemoteCommand),
+    /// Sync with a remote: push, pull, status
+    Sync(sync::SyncArgs),
 }
 
 /// A prompt name argument.
@@ -236,6 +242,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Review(command) => deploy::review(&mut ctx, command),
         Command::Comment(command) => comments::run(&mut ctx, command),
         Command::Key(_) | Command::Serve(_) => unreachable!("handled before opening a workspace"),
+        Command::Remote(command) => sync::remote(&mut ctx, command),
+        Command::Sync(args) => sync::sync(&mut ctx, args),
     }
 }
 

@@ -17,6 +17,7 @@ mod metrics;
 mod middleware;
 pub mod openapi;
 pub mod state;
+mod sync;
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -71,7 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes());
     // ── Sync ───────────────────────────────────────────────────────────────────────────────
     // The sync routes (src/server/sync.rs) are merged here: `.merge(sync::routes())`.
-    let routes = routes;
+    let routes = routes.merge(sync::routes());
     // ───────────────────────────────────────────────────────────────────────────────────────
     routes
         .fallback(not_found)

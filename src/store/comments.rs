@@ -54,8 +54,8 @@ impl Tx<'_> {
     pub fn insert_comment(&self, c: &CommentRow) -> Result<i64, StoreError> {
         self.conn.execute(
             "INSERT INTO comments (prompt, version, content_hash, section, section_index, line,
-                                   parent, author, body, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                   parent, author, body, at, record_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 c.prompt,
                 c.version,
@@ -66,7 +66,8 @@ impl Tx<'_> {
                 c.parent,
                 c.author,
                 c.body,
-                c.at
+                c.at,
+                uuid::Uuid::now_v7().to_string()
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -104,8 +105,9 @@ impl Tx<'_> {
     /// Records that the thread rooted at `root` was resolved.
     pub fn resolve_comment(&self, root: i64, by: &str, at: &str) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT INTO comment_resolutions (comment_id, resolved_by, at) VALUES (?1, ?2, ?3)",
-            params![root, by, at],
+            "INSERT INTO comment_resolutions (comment_id, resolved_by, at, record_id)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![root, by, at, uuid::Uuid::now_v7().to_string()],
         )?;
         Ok(())
     }

@@ -124,9 +124,18 @@ impl Tx<'_> {
             }
         };
         self.conn.execute(
-            "INSERT INTO dataset_versions (dataset_id, version, cases, case_count, author, created_at, message)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![id, version, json(&cases), cases.len() as i64, author, at, message],
+            "INSERT INTO dataset_versions (dataset_id, version, cases, case_count, author, created_at, message, record_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                version,
+                json(&cases),
+                cases.len() as i64,
+                author,
+                at,
+                message,
+                uuid::Uuid::now_v7().to_string()
+            ],
         )?;
         Ok(version as u32)
     }

@@ -297,6 +297,61 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER api_keys_no_delete BEFORE DELETE ON api_keys
     BEGIN SELECT RAISE(ABORT, 'API keys are never deleted'); END;
     "#,
+    // 11: sync. Every shared record gets a globally unique id (UUIDv7; versions and eval runs
+    // already have one), and each store keeps `sync_log`: the records in the order it applied
+    // them, fed by triggers, so whatever writes a record (a command, the server's own API, an
+    // import from a remote) is logged. On a server that order is the one clients pull by cursor.
+    // A client also keeps its remotes, what each remote acknowledged (with the remote's order),
+    // and what it refused. The immutability triggers on the tables that gain a column are
+    // dropped here so `after` can fill the ids, and recreated there, in the same transaction.
+    r#"
+    DROP TRIGGER deployments_no_update;
+    DROP TRIGGER comments_no_update;
+    DROP TRIGGER comment_resolutions_no_update;
+    DROP TRIGGER dataset_versions_are_immutable;
+    ALTER TABLE reviews ADD COLUMN record_id TEXT;
+    ALTER TABLE review_decisions ADD COLUMN record_id TEXT;
+    ALTER TABLE comments ADD COLUMN record_id TEXT;
+    ALTER TABLE comment_resolutions ADD COLUMN record_id TEXT;
+    ALTER TABLE deployments ADD COLUMN record_id TEXT;
+    ALTER TABLE dataset_versions ADD COLUMN record_id TEXT;
+
+    CREATE TABLE sync_log (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_id TEXT NOT NULL UNIQUE,
+        kind      TEXT NOT NULL
+    ) STRICT;
+
+    CREATE TABLE sync_remotes (
+        name           TEXT PRIMARY KEY,
+        url            TEXT NOT NULL,
+        key_env        TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        pull_cursor    INTEGER NOT NULL DEFAULT 0,
+        pushed_through INTEGER NOT NULL DEFAULT 0,
+        server_head    INTEGER,
+        last_sync      TEXT,
+        last_attempt   TEXT,
+        last_error     TEXT
+    ) STRICT;
+
+    CREATE TABLE sync_known (
+        remote     TEXT NOT NULL,
+        record_id  TEXT NOT NULL,
+        remote_seq INTEGER NOT NULL,
+        PRIMARY KEY (remote, record_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX sync_known_by_record ON sync_known (record_id, remote_seq);
+    CREATE INDEX sync_known_by_position ON sync_known (remote, remote_seq);
+
+    CREATE TABLE sync_rejected (
+        remote    TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        reason    TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        PRIMARY KEY (remote, record_id)
+    ) STRICT;
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to
@@ -305,6 +360,7 @@ pub fn after(conn: &rusqlite::Connection, version: u32) -> Result<(), super::Sto
     match version {
         4 => super::audit::chain_existing_entries(conn),
         6 => super::prompts::refresh_all_listings(conn),
+        11 => super::sync::stamp_existing_records(conn),
         _ => Ok(()),
     }
 }

@@ -9,6 +9,7 @@ mod migrations;
 mod people;
 mod prompts;
 mod reviews;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub use keys::KeyRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};
 pub use reviews::{DecisionRow, DeploymentRow, ReviewRow};
+pub use sync::{LocalTable, LogEntry, NumberHolder, RejectedRow, RemoteRow};
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

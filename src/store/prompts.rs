@@ -345,7 +345,7 @@ struct ListingEntry<'a> {
 }
 
 /// Rewrites the stored list entry of prompt `id` from its columns.
-fn refresh_listing(conn: &rusqlite::Connection, id: i64) -> Result<(), StoreError> {
+pub(super) fn refresh_listing(conn: &rusqlite::Connection, id: i64) -> Result<(), StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT name, prompt_type, description, tags, latest_version, latest_hash, updated_at
          FROM prompts WHERE id = ?1",

@@ -108,8 +108,8 @@ impl Tx<'_> {
     /// Appends a deployment record; returns its id.
     pub fn insert_deployment(&self, d: &DeploymentRow) -> Result<i64, StoreError> {
         self.conn.execute(
-            "INSERT INTO deployments (prompt, env, version, content_hash, actor, at, kind, previous_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO deployments (prompt, env, version, content_hash, actor, at, kind, previous_version, record_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 d.prompt,
                 d.env,
@@ -118,13 +118,16 @@ impl Tx<'_> {
                 d.actor,
                 d.at,
                 d.kind,
-                d.previous_version
+                d.previous_version,
+                uuid::Uuid::now_v7().to_string()
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// The newest deployment of `prompt` to `env`: what it serves.
+    /// The newest deployment of `prompt` to `env`: what it serves. Newest in the synced order:
+    /// deployments a remote holds, in the remote's order, then those not pushed yet, in local
+    /// order; a deployment the remote refused does not count.
     pub fn current_deployment(
         &self,
         prompt: &str,
@@ -133,8 +136,13 @@ impl Tx<'_> {
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT {DEPLOYMENT_COLUMNS} FROM deployments WHERE prompt = ?1 AND env = ?2
-                 ORDER BY id DESC LIMIT 1"
+                "SELECT {DEPLOYMENT_COLUMNS} FROM (
+                    SELECT d.*, (SELECT max(k.remote_seq) FROM sync_known k
+                                 WHERE k.record_id = d.record_id) AS remote_seq
+                    FROM deployments d WHERE d.prompt = ?1 AND d.env = ?2
+                      AND NOT EXISTS (SELECT 1 FROM sync_rejected j
+                                      WHERE j.record_id = d.record_id))
+                 ORDER BY remote_seq IS NULL DESC, remote_seq DESC, id DESC LIMIT 1"
             ))?
             .query_row([prompt, env], deployment)
             .optional()?)
@@ -155,8 +163,8 @@ impl Tx<'_> {
     pub fn insert_review(&self, r: &ReviewRow) -> Result<i64, StoreError> {
         let reviewers = serde_json::to_string(&r.reviewers).expect("names serialise");
         self.conn.execute(
-            "INSERT INTO reviews (prompt, version, content_hash, env, requested_by, reviewers, note, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO reviews (prompt, version, content_hash, env, requested_by, reviewers, note, at, record_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 r.prompt,
                 r.version,
@@ -165,7 +173,8 @@ impl Tx<'_> {
                 r.requested_by,
                 reviewers,
                 r.note,
-                r.at
+                r.at,
+                uuid::Uuid::now_v7().to_string()
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -202,8 +211,8 @@ impl Tx<'_> {
     ) -> Result<(), StoreError> {
         let groups = serde_json::to_string(&decision.groups).expect("groups serialise");
         self.conn.execute(
-            "INSERT INTO review_decisions (review_id, prompt, content_hash, reviewer, groups, kind, comment, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO review_decisions (review_id, prompt, content_hash, reviewer, groups, kind, comment, at, record_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 review_id,
                 prompt,
@@ -212,7 +221,8 @@ impl Tx<'_> {
                 groups,
                 decision.kind.to_string(),
                 comment,
-                decision.at
+                decision.at,
+                uuid::Uuid::now_v7().to_string()
             ],
         )?;
         Ok(())

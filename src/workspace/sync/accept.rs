@@ -1,0 +1,272 @@
+//! The server's side: which pushed records it accepts (it is the authority on order, on the
+//! approval policy and on who may decide), and the pages of its log clients pull.
+
+use crate::domain::people::Role;
+use crate::domain::policy::{Decision, evaluate};
+use crate::domain::{PromptContent, PromptName};
+use crate::store::{LocalTable, Tx};
+use crate::sync::records::{DeploymentRecord, Record, VersionRecord};
+use crate::sync::wire::{
+    MAX_BATCH, PullReply, PulledRecord, PushReply, RecordResult, RecordStatus,
+};
+
+use super::super::{Result, Workspace};
+use super::apply;
+
+/// Why a pushed record is not stored.
+enum Refusal {
+    /// Not yet: pull first, or push what it needs first.
+    Conflict(String),
+    /// Never, by the server's rules.
+    Rejected(String),
+}
+
+type Check = std::result::Result<(), Refusal>;
+
+impl Workspace {
+    /// Applies a batch of pushed records as the server, acting as the key's principal (this
+    /// workspace's user): each is stored, recognised as already held, put off, or refused with
+    /// its reason. One transaction for the batch; the answer lists every record in order.
+    pub fn accept_push(&mut self, records: Vec<Record>) -> Result<PushReply> {
+        let principal = self.user.clone();
+        self.store.write(|tx| {
+            let mut results = Vec::with_capacity(records.len());
+            for record in records.iter().take(MAX_BATCH) {
+                let id = record.id().to_string();
+                if let Some(seq) = tx.log_position(&id)? {
+                    results.push(RecordResult {
+                        id,
+                        status: RecordStatus::Duplicate,
+                        seq: Some(seq),
+                        reason: None,
+                    });
+                    continue;
+                }
+                let (status, reason) = match check(tx, record, &principal)? {
+                    Ok(()) => {
+                        apply::store(tx, record)?;
+                        (RecordStatus::Accepted, None)
+                    }
+                    Err(Refusal::Conflict(why)) => (RecordStatus::Conflict, Some(why)),
+                    Err(Refusal::Rejected(why)) => (RecordStatus::Rejected, Some(why)),
+                };
+                let seq = match status {
+                    RecordStatus::Accepted => tx.log_position(&id)?,
+                    _ => None,
+                };
+                results.push(RecordResult {
+                    id,
+                    status,
+                    seq,
+                    reason,
+                });
+            }
+            Ok(PushReply {
+                results,
+                head: tx.log_head()?,
+            })
+        })
+    }
+
+    /// Up to `limit` records of this workspace's log after position `after`, in order.
+    pub fn pull_page(&self, after: i64, limit: usize) -> Result<PullReply> {
+        let tx = self.store.read();
+        let limit = limit.clamp(1, MAX_BATCH);
+        let mut records = Vec::new();
+        for entry in tx.log_after(after, limit)? {
+            if let Some(record) = tx.load_record(&entry.kind, &entry.record_id)? {
+                records.push(PulledRecord {
+                    seq: entry.seq,
+                    record,
+                });
+            }
+        }
+        Ok(PullReply {
+            records,
+            head: tx.log_head()?,
+        })
+    }
+}
+
+fn conflict(msg: String) -> Check {
+    Err(Refusal::Conflict(msg))
+}
+
+fn rejected(msg: String) -> Check {
+    Err(Refusal::Rejected(msg))
+}
+
+/// Whether `record` may be stored here, pushed by `principal`.
+fn check(tx: &Tx<'_>, record: &Record, principal: &str) -> Result<Check> {
+    Ok(match record {
+        Record::Version(r) => check_version(tx, r)?,
+        Record::Review(r) => match env_exists(tx, &r.env)? {
+            Ok(()) => version_held(tx, &r.prompt, r.version, &r.content_hash)?,
+            refusal => refusal,
+        },
+        Record::Decision(r) => {
+            if r.reviewer != principal {
+                return Ok(rejected(format!(
+                    "it is signed by the key of {principal}, and only {} may decide as {}",
+                    r.reviewer, r.reviewer
+                )));
+            }
+            let Some(review_id) = tx.local_id(LocalTable::Reviews, &r.review)? else {
+                return Ok(conflict(
+                    "its review is not on the server yet: push it first".into(),
+                ));
+            };
+            let review = tx.review(review_id)?;
+            if review.is_some_and(|rv| rv.content_hash != r.content_hash) {
+                return Ok(rejected(
+                    "its content hash is not the reviewed version's".into(),
+                ));
+            }
+            check_reviewer(tx, principal, &r.groups)?
+        }
+        Record::Comment(r) => {
+            if let Some(parent) = &r.parent
+                && tx.local_id(LocalTable::Comments, parent)?.is_none()
+            {
+                return Ok(conflict(
+                    "the comment it replies to is not on the server yet".into(),
+                ));
+            }
+            version_held(tx, &r.prompt, r.version, &r.content_hash)?
+        }
+        Record::Resolution(r) => match tx.local_id(LocalTable::Comments, &r.comment)? {
+            None => conflict("the resolved comment is not on the server yet".into()),
+            Some(id) if tx.is_resolved(id)? => {
+                rejected("the thread is already resolved on the server".into())
+            }
+            Some(_) => Ok(()),
+        },
+        Record::Deployment(r) => check_deployment(tx, r)?,
+        Record::DatasetVersion(r) => match tx.dataset_version_holder(&r.dataset, r.version)? {
+            Some(other) if other != r.id => conflict(format!(
+                "the server already has another version {} of dataset {}: pull first",
+                r.version, r.dataset
+            )),
+            _ => Ok(()),
+        },
+        Record::EvalRun(_) => Ok(()),
+    })
+}
+
+fn check_version(tx: &Tx<'_>, r: &VersionRecord) -> Result<Check> {
+    let Ok(name) = PromptName::parse(&r.prompt) else {
+        return Ok(rejected(format!("invalid prompt name `{}`", r.prompt)));
+    };
+    let mut content: PromptContent = r.content.clone();
+    content.normalize();
+    if let Err(message) = content.validate() {
+        return Ok(rejected(format!("invalid prompt `{name}`: {message}")));
+    }
+    if content.content_hash() != r.content_hash || r.number == 0 {
+        return Ok(rejected(format!(
+            "version {} of {name}: its content hash does not match its content",
+            r.number
+        )));
+    }
+    Ok(match tx.number_holder(&r.prompt, r.number)? {
+        Some(other) if other.id != r.id => conflict(format!(
+            "the server already has another version {} (by {}): pull first \
+             (`galley sync pull`), which renumbers yours",
+            r.number, other.author
+        )),
+        _ => Ok(()),
+    })
+}
+
+fn env_exists(tx: &Tx<'_>, env: &str) -> Result<Check> {
+    Ok(match tx.policy(env)? {
+        Some(_) => Ok(()),
+        None => rejected(format!(
+            "the server has no environment {env} (it has: {})",
+            tx.environments()?.join(", ")
+        )),
+    })
+}
+
+/// The version exists here with the same content.
+fn version_held(tx: &Tx<'_>, prompt: &str, number: u32, hash: &str) -> Result<Check> {
+    Ok(match tx.number_holder(prompt, number)? {
+        None => conflict(format!(
+            "version {number} of {prompt} is not on the server yet: push it first"
+        )),
+        Some(v) if v.content_hash != hash => conflict(format!(
+            "version {number} of {prompt} on the server has other content: pull first"
+        )),
+        Some(_) => Ok(()),
+    })
+}
+
+/// When the server has users, a decision's author must be a reviewer or admin here, and may
+/// claim only the groups the server gives them.
+fn check_reviewer(tx: &Tx<'_>, principal: &str, groups: &[String]) -> Result<Check> {
+    if tx.user_count()? == 0 {
+        return Ok(Ok(()));
+    }
+    Ok(match tx.user(principal)? {
+        None => rejected(format!(
+            "{principal} is not a user of the server's workspace"
+        )),
+        Some(u) if u.role == Role::Author => rejected(format!(
+            "{principal} is an author on the server: only reviewers and admins decide"
+        )),
+        Some(u) => match groups.iter().find(|g| !u.groups.contains(g)) {
+            Some(g) => rejected(format!(
+                "{principal} claims group {g}, which the server does not give them"
+            )),
+            None => Ok(()),
+        },
+    })
+}
+
+/// A deployment to a protected environment must pass the server's policy with the server's
+/// decisions; a rollback passes when the environment served that version before.
+fn check_deployment(tx: &Tx<'_>, r: &DeploymentRecord) -> Result<Check> {
+    if let Err(refusal) = env_exists(tx, &r.env)? {
+        return Ok(Err(refusal));
+    }
+    if let Err(refusal) = version_held(tx, &r.prompt, r.version, &r.content_hash)? {
+        return Ok(Err(refusal));
+    }
+    if !matches!(r.deploy_kind.as_str(), "deploy" | "promote" | "rollback") {
+        return Ok(rejected(format!(
+            "unknown deployment kind {}",
+            r.deploy_kind
+        )));
+    }
+    let policy = tx
+        .policy(&r.env)?
+        .unwrap_or_else(crate::domain::policy::Policy::open);
+    if policy.is_open()
+        || (r.deploy_kind == "rollback" && tx.served_before(&r.prompt, &r.env, r.version)?)
+    {
+        return Ok(Ok(()));
+    }
+    let author = tx
+        .number_holder(&r.prompt, r.version)?
+        .map(|v| v.author)
+        .unwrap_or_default();
+    let decisions: Vec<Decision> = tx
+        .decisions(&r.prompt, &r.content_hash)?
+        .into_iter()
+        .map(|d| d.decision)
+        .collect();
+    let evidence = match &policy.require_eval {
+        Some(req) => tx.best_pass_rate(&r.prompt, r.version, &req.dataset)?,
+        None => None,
+    };
+    let verdict = evaluate(&policy, &author, &r.content_hash, &decisions, evidence);
+    Ok(if verdict.allowed {
+        Ok(())
+    } else {
+        rejected(format!(
+            "refused by the server's {} policy: {}",
+            r.env,
+            verdict.missing.join("; ")
+        ))
+    })
+}
