@@ -45,8 +45,12 @@ actions! {
     ViewHistory => "view-history", "Show the History view";
     ViewDiff => "view-diff", "Show the Diff view";
     ViewEvals => "view-evals", "Show the Evals view (runs, results, comparisons)";
+    ViewReview => "view-review", "Show the Review view (requests awaiting you, and yours)";
+    ViewDeploy => "view-deploy", "Show the Deploy view (prompts × environments)";
     Up => "up", "Move up";
     Down => "down", "Move down";
+    Left => "left", "Move left";
+    Right => "right", "Move right";
     PageUp => "page-up", "Move up a page";
     PageDown => "page-down", "Move down a page";
     Top => "top", "Go to the top";
@@ -76,6 +80,7 @@ actions! {
     HistoryDiff => "history-diff", "Diff the marked version (or the previous one) with the selected";
     HistoryDiffDraft => "history-diff-draft", "Diff the selected version with your draft";
     HistoryRestore => "history-restore", "Restore the selected version into your draft";
+    HistoryDiffEnv => "history-diff-env", "Diff the selected version against what an environment serves";
     DiffDraft => "diff-draft", "Diff your draft against the latest version";
     DiffNextChange => "diff-next-change", "Jump to the next change";
     DiffPrevChange => "diff-prev-change", "Jump to the previous change";
@@ -94,6 +99,17 @@ actions! {
     PlaygroundProvider => "playground-provider", "Choose the playground's provider";
     PlaygroundSaveCase => "playground-save-case", "Save the playground input as a test case in a dataset";
     PlaygroundClose => "playground-close", "Hide the playground (the preview shows again)";
+    ReviewRequest => "review-request", "Ask for a review of the selected version for an environment";
+    ReviewApprove => "review-approve", "Approve the version under review (with a comment)";
+    ReviewReject => "review-reject", "Reject the version under review (with a comment)";
+    ReviewRequestChanges => "review-request-changes", "Ask for changes to the version under review (with a comment)";
+    ReviewDiffEnv => "review-diff-env", "Diff the version under review against what another environment serves";
+    CommentAdd => "comment-add", "Comment on the diff's top line (its section and line)";
+    CommentReply => "comment-reply", "Reply to the selected comment thread";
+    CommentResolve => "comment-resolve", "Resolve the selected comment thread";
+    DeployVersion => "deploy", "Deploy a version of the selected prompt to the selected environment";
+    DeployPromote => "promote", "Promote what the environment to the left serves to the selected one";
+    DeployRollback => "rollback", "Roll the selected environment back to its previous deployment";
     Refresh => "refresh", "Reload from the workspace file";
 }
 

@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 
 use crate::domain::{PromptName, VersionRef};
 
+use super::components::deployments::{DeployConfirm, DeployView};
 use super::components::diff_view::DiffView;
 use super::components::edit_view::OpenPrompt;
 use super::components::eval_setup::{EvalSetup, SetupOutcome};
@@ -19,7 +20,8 @@ use super::components::palette::{Palette, PaletteOutcome};
 use super::components::playground::Playground;
 use super::components::popup::{Popup, PopupOutcome};
 use super::components::prompt_list::PromptList;
-use super::event::{Effect, Event, Request, RequestId};
+use super::components::reviews::ReviewsView;
+use super::event::{BoardRequest, Effect, Event, Request, RequestId};
 use super::keymap::Keymap;
 use super::theme::Theme;
 
@@ -33,6 +35,8 @@ pub enum View {
     History,
     Diff,
     Evals,
+    Review,
+    Deploy,
 }
 
 /// The pane that receives keys.
@@ -50,6 +54,10 @@ pub enum Focus {
     EvalResults,
     EvalDetail,
     EvalCompare,
+    ReviewQueue,
+    ReviewDiff,
+    ReviewThreads,
+    Deploy,
 }
 
 /// A message in the status bar.
@@ -71,6 +79,11 @@ enum Slot {
     Runs,
     Report,
     Compare,
+    Served,
+    ReviewQueue,
+    ReviewDetail,
+    DeployBoard,
+    DeployHistory,
     Other,
 }
 
@@ -93,6 +106,8 @@ pub struct Areas {
     pub diff: Rect,
     pub playground: Rect,
     pub evals: super::components::evals::EvalAreas,
+    pub reviews: super::components::reviews::ReviewAreas,
+    pub deploy: Rect,
 }
 
 /// The workbench's whole state.
@@ -120,6 +135,14 @@ pub struct App {
     /// The run setup popup.
     pub eval_setup: Option<EvalSetup>,
     pub catalog: Option<Catalog>,
+    pub reviews: ReviewsView,
+    pub deploys: DeployView,
+    /// The confirm dialog of a deploy, promote or rollback.
+    pub deploy_confirm: Option<DeployConfirm>,
+    /// The workspace's environments, in order.
+    pub environments: Vec<String>,
+    /// The request whose refusal shows inside the open popup (a decision, a comment).
+    popup_request: Option<RequestId>,
     /// What to open when the catalog arrives.
     after_catalog: Option<evals::CatalogUse>,
     next_id: RequestId,
@@ -154,6 +177,11 @@ impl App {
             playground: Playground::default(),
             eval_setup: None,
             catalog: None,
+            reviews: ReviewsView::default(),
+            deploys: DeployView::default(),
+            deploy_confirm: None,
+            environments: Vec::new(),
+            popup_request: None,
             after_catalog: None,
             next_id: 0,
             pending: HashMap::new(),
@@ -162,11 +190,14 @@ impl App {
         }
     }
 
-    /// The effects to run at start: load the prompt list, the datasets and the providers.
+    /// The effects to run at start: load the prompt list, the datasets, the providers and what
+    /// each environment serves.
     pub fn start(&mut self) -> Vec<Effect> {
         vec![
             self.request(Request::ListPrompts),
             self.request(Request::Catalog),
+            self.request(Request::Board(BoardRequest::Served)),
+            self.request(Request::Board(BoardRequest::ReviewQueue)),
         ]
     }
 
@@ -182,6 +213,14 @@ impl App {
             Request::Runs(_) => Slot::Runs,
             Request::RunReport(_) => Slot::Report,
             Request::CompareRuns { .. } | Request::CompareVersions { .. } => Slot::Compare,
+            Request::Board(board) => match board {
+                BoardRequest::Served => Slot::Served,
+                BoardRequest::ReviewQueue => Slot::ReviewQueue,
+                BoardRequest::ReviewDetail(_) => Slot::ReviewDetail,
+                BoardRequest::DeployBoard => Slot::DeployBoard,
+                BoardRequest::DeployHistory(_) => Slot::DeployHistory,
+                _ => Slot::Other,
+            },
             _ => Slot::Other,
         };
         self.pending.insert(slot, self.next_id);
@@ -330,6 +369,9 @@ impl App {
                 }
             };
         }
+        if self.deploy_confirm.is_some() {
+            return self.confirm_key(key);
+        }
         if let Some(setup) = &mut self.eval_setup {
             return match setup.key(key) {
                 SetupOutcome::Pending => Vec::new(),
@@ -397,9 +439,11 @@ impl App {
     }
 }
 
+mod deployments;
 mod dispatch;
 mod evals;
 mod playground;
 mod prompt_actions;
 mod replies;
+mod reviews;
 mod views;

@@ -7,13 +7,17 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::diff::PromptDiff;
 use crate::domain::eval::{DatasetInfo, ProviderConfig, RunInfo, TestCase};
+use crate::domain::policy::DecisionKind;
 use crate::domain::{
     PromptContent, PromptName, PromptSummary, VariableUse, VersionInfo, VersionRef,
 };
 use crate::eval::compare::Comparison;
+use crate::store::DeploymentRow;
 use crate::template::{Rendered, VarInputs};
 use crate::workspace::{
-    DemoReport, DraftChange, ImportReport, PlaygroundAnswer, Progress, Resolved, RunReport,
+    CommentTarget, DemoReport, DeployBoard, DeployMove, DeployPreview, DraftChange, ImportReport,
+    PlaygroundAnswer, Progress, Resolved, ReviewDetail, ReviewInfo, ReviewQueue, RunReport,
+    ServedVersions,
 };
 
 /// Tags a request so that its reply can be matched, and stale replies dropped.
@@ -133,6 +137,84 @@ pub enum Request {
         create: bool,
         case: Box<TestCase>,
     },
+    Board(BoardRequest),
+}
+
+/// Work for the Review and Deploy views (and the badges).
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoardRequest {
+    /// What each environment serves, for the badges.
+    Served,
+    ReviewQueue,
+    ReviewDetail(i64),
+    RequestReview {
+        name: PromptName,
+        version: u32,
+        env: String,
+        reviewers: Vec<String>,
+    },
+    Decide {
+        review: i64,
+        kind: DecisionKind,
+        comment: String,
+    },
+    /// A comment (a new thread or a reply) on the version under review `review`.
+    Comment {
+        review: i64,
+        name: PromptName,
+        target: CommentTarget,
+        body: String,
+    },
+    Resolve {
+        review: i64,
+        comment: i64,
+    },
+    DeployBoard,
+    /// A prompt's deployment history.
+    DeployHistory(PromptName),
+    Preview {
+        name: PromptName,
+        what: DeployMove,
+        env: String,
+    },
+    Apply {
+        name: PromptName,
+        what: DeployMove,
+        env: String,
+    },
+    /// Version `version` against what `env` serves.
+    DiffEnv {
+        name: PromptName,
+        version: u32,
+        env: String,
+    },
+}
+
+/// The worker's answers to [`BoardRequest`]s.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoardReply {
+    Served(ServedVersions),
+    ReviewQueue(Box<ReviewQueue>),
+    ReviewDetail(Box<ReviewDetail>),
+    Requested(Box<ReviewInfo>),
+    Decided(Box<ReviewInfo>),
+    Commented {
+        review: i64,
+        what: &'static str,
+    },
+    DeployBoard(Box<DeployBoard>),
+    DeployHistory {
+        name: PromptName,
+        rows: Vec<DeploymentRow>,
+    },
+    Preview(Box<DeployPreview>),
+    Applied(DeploymentRow),
+    DiffEnv {
+        env: String,
+        served: Option<u32>,
+        version: u32,
+        diff: Box<PromptDiff>,
+    },
 }
 
 /// What the playground runs.
@@ -218,5 +300,6 @@ pub enum Reply {
         dataset: String,
         version: u32,
     },
+    Board(BoardReply),
     Failed(String),
 }

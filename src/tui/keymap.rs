@@ -26,12 +26,16 @@ pub enum Context {
     EvalResults,
     EvalDetail,
     EvalCompare,
+    ReviewQueue,
+    ReviewDiff,
+    ReviewThreads,
+    Deploy,
     Welcome,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 18] = [
         Self::Global,
         Self::List,
         Self::Sections,
@@ -45,6 +49,10 @@ impl Context {
         Self::EvalResults,
         Self::EvalDetail,
         Self::EvalCompare,
+        Self::ReviewQueue,
+        Self::ReviewDiff,
+        Self::ReviewThreads,
+        Self::Deploy,
         Self::Welcome,
     ];
 
@@ -64,6 +72,10 @@ impl Context {
             Self::EvalResults => "eval-results",
             Self::EvalDetail => "eval-detail",
             Self::EvalCompare => "eval-compare",
+            Self::ReviewQueue => "review-queue",
+            Self::ReviewDiff => "review-diff",
+            Self::ReviewThreads => "review-threads",
+            Self::Deploy => "deploy",
             Self::Welcome => "welcome",
         }
     }

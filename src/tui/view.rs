@@ -22,6 +22,20 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
     ])
     .areas(area);
     draw_tabs(app, frame, tabs);
+    // The Review and Deploy views are about every prompt: they take the whole width.
+    if matches!(app.view, View::Review | View::Deploy) && !app.is_welcome() {
+        app.areas = Areas::default();
+        if app.view == View::Review {
+            app.areas.reviews = app.reviews.draw(frame, body, theme, app.focus);
+        } else {
+            app.areas.deploy = body;
+            app.deploys
+                .draw(frame, body, theme, app.focus == Focus::Deploy);
+        }
+        draw_status(app, frame, status);
+        draw_overlays(app, frame, body);
+        return;
+    }
     let list_width = if area.width >= 120 { 32 } else { 24 };
     let [list_area, main] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(20)]).areas(body);
@@ -59,6 +73,7 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
                         versions: &open.versions,
                         has_draft,
                         user: &user,
+                        served: app.list.served(&open.name),
                     };
                     app.history.draw(frame, main, rows, theme, focused);
                 }
@@ -70,11 +85,20 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
             View::Evals => {
                 app.areas.evals = app.evals.draw(frame, main, theme, app.focus);
             }
+            View::Review | View::Deploy => {}
         }
     }
     draw_status(app, frame, status);
+    draw_overlays(app, frame, body);
+}
 
+/// Popups, dialogs, the palette and help, over `body`.
+fn draw_overlays(app: &mut App, frame: &mut Frame, body: Rect) {
+    let theme = app.theme;
     let context = app.context();
+    if let Some(confirm) = &mut app.deploy_confirm {
+        confirm.draw(frame, body, theme);
+    }
     if let Some(setup) = &app.eval_setup {
         setup.draw(frame, body, theme);
     }
@@ -91,17 +115,28 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
 
 fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let mut spans = vec![Span::styled(" galley ", theme.accent())];
+    // Narrow screens keep the tabs and the prompt's name and version, not the brand.
+    let wide = area.width >= 100;
+    let mut spans = if wide {
+        vec![Span::styled(" galley ", theme.accent())]
+    } else {
+        Vec::new()
+    };
     for (key, view, name) in [
         ("1", View::Edit, "Edit"),
         ("2", View::History, "History"),
         ("3", View::Diff, "Diff"),
         ("4", View::Evals, "Evals"),
+        ("5", View::Review, "Review"),
+        ("6", View::Deploy, "Deploy"),
     ] {
-        // A run in progress shows on its tab from every view.
+        // A run in progress shows on its tab from every view, and so do reviews awaiting me.
         let live = match (&app.evals.live, view) {
             (Some(live), View::Evals) => {
                 format!(" ▶{}/{}", live.progress.done, live.progress.total)
+            }
+            (_, View::Review) if app.reviews.awaiting_me() > 0 => {
+                format!(" ●{}", app.reviews.awaiting_me())
             }
             _ => String::new(),
         };
@@ -118,7 +153,9 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
                 theme.dim()
             },
         ));
-        spans.push(Span::raw(" "));
+        if wide {
+            spans.push(Span::raw(" "));
+        }
     }
     if let Some(open) = &app.open {
         let source = match open.source {
@@ -142,10 +179,12 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
             ""
         };
         spans.push(Span::styled(format!(" {} ", open.name), theme.title()));
-        spans.push(Span::styled(
-            format!("{} · {source}{state}", open.content.prompt_type),
-            theme.dim(),
-        ));
+        let kind = if wide {
+            format!("{} · ", open.content.prompt_type)
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(format!("{kind}{source}{state}"), theme.dim()));
     }
     frame.render_widget(Line::from(spans), area);
 }
@@ -302,7 +341,8 @@ fn hints(app: &App, width: usize) -> Line<'static> {
                         .replace("history-", "")
                         .replace("diff-", "")
                         .replace("eval-", "")
-                        .replace("playground-", ""),
+                        .replace("playground-", "")
+                        .replace("review-", ""),
                 ));
             }
         }

@@ -157,6 +157,7 @@ fn run(
             ws.discard_draft(&name)?;
             Reply::Discarded(name)
         }
+        Request::Board(request) => Reply::Board(boards::run(ws, request)?),
         other => evals::run(ws, settings, other, cancel, updates)?,
     })
 }
@@ -286,4 +287,5 @@ fn spawn_long(
         .expect("start a worker thread")
 }
 
+mod boards;
 mod evals;

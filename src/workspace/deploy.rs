@@ -67,7 +67,7 @@ fn refused(msg: impl Into<String>) -> WorkspaceError {
 }
 
 /// The policy of `env`, or an error naming the environments.
-fn env_policy(tx: &Tx<'_>, env: &str) -> Result<Policy> {
+pub(super) fn env_policy(tx: &Tx<'_>, env: &str) -> Result<Policy> {
     tx.policy(env)?.ok_or_else(|| {
         let have = tx.environments().unwrap_or_default().join(", ");
         refused(format!("no environment {env} (have: {have})"))
@@ -75,7 +75,7 @@ fn env_policy(tx: &Tx<'_>, env: &str) -> Result<Policy> {
 }
 
 /// The verdict of `env`'s policy on version `number` of `name`.
-fn verdict(
+pub(super) fn verdict(
     tx: &Tx<'_>,
     name: &str,
     policy: &Policy,

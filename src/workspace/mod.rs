@@ -3,10 +3,12 @@
 //! one transaction. No front end holds a business rule or a line of SQL.
 
 mod audit;
+mod boards;
 mod comments;
 mod datasets;
 mod demo;
 mod deploy;
+mod deploy_preview;
 mod drafts;
 mod environments;
 mod error;
@@ -19,7 +21,6 @@ mod render;
 pub mod runs;
 pub mod settings;
 pub mod starters;
-pub mod sync;
 
 use std::path::Path;
 
@@ -29,10 +30,15 @@ use crate::domain::{PromptContent, PromptName, PromptSummary, Version, VersionIn
 use crate::store::{PromptRow, Store, StoreError, Tx, VersionRow};
 
 pub use audit::{AuditEntry, AuditFilter, BreakKind, ChainBreak, ChainReport};
+pub use boards::{
+    BoardCell, BoardRow, DeployBoard, EnvStatus, Evidence, ReviewDetail, ReviewQueue,
+    ServedVersions,
+};
 pub use comments::{CommentTarget, CommentThread};
 pub use datasets::{DatasetImport, ImportMode};
 pub use demo::DemoReport;
 pub use deploy::{DeployKind, EnvMatrix, ReviewInfo, ServedRow};
+pub use deploy_preview::{DeployMove, DeployPreview};
 pub use drafts::DraftChange;
 pub use environments::{EnvironmentInfo, PolicyChange};
 pub use error::{Result, WorkspaceError};

@@ -3,14 +3,12 @@
 //! 0 ms so the pictures stay the same from one machine to the next.
 
 use galley::tui::components::playground::AnswerState;
-use galley::tui::view;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 use crate::evals::triage_evals;
 use crate::harness::Harness;
 use crate::playground::triage;
+use crate::screen::both_sizes;
 
 fn pin_latencies(h: &mut Harness) {
     if let Some(report) = &mut h.app.evals.report {
@@ -35,19 +33,11 @@ fn pin_latencies(h: &mut Harness) {
 
 fn screen(h: &mut Harness, width: u16, height: u16) -> String {
     pin_latencies(h);
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    // Twice: the first frame lays the panes out, as the terminal loop's frames do.
-    for _ in 0..2 {
-        terminal
-            .draw(|frame| view::draw(&mut h.app, frame))
-            .unwrap();
-    }
-    terminal.backend().to_string()
+    crate::screen::draw(h, width, height)
 }
 
 fn both_sizes(h: &mut Harness, name: &str) {
-    insta::assert_snapshot!(format!("{name}_80x24"), screen(h, 80, 24));
-    insta::assert_snapshot!(format!("{name}_160x48"), screen(h, 160, 48));
+    both_sizes!(screen, h, name);
 }
 
 /// The Evals view on the demo run, the refund case (a failure) selected in the results.

@@ -26,16 +26,23 @@ pub struct Harness {
     /// Effects held back by `hold`, to run later with `release`.
     pub held: Vec<Effect>,
     settings: Settings,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Harness {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ws.db");
-        let ws = Workspace::open(&path, "ada").unwrap();
+        let mut h = Self::open_as(&path, "ada");
+        h._dir = Some(dir);
+        h
+    }
+
+    /// The workbench of `user` on the workspace file at `path` (which the caller keeps).
+    pub fn open_as(path: &std::path::Path, user: &str) -> Self {
+        let ws = Workspace::open(path, user).unwrap();
         let keymap = Keymap::load(&KeymapOverrides::new()).unwrap();
-        let app = App::new(keymap, Theme { color: false }, "ws.db".into(), "ada".into());
+        let app = App::new(keymap, Theme { color: false }, "ws.db".into(), user.into());
         let mut h = Self {
             app,
             ws,
@@ -45,7 +52,7 @@ impl Harness {
             cancelled: HashSet::new(),
             held: Vec::new(),
             settings: Settings::default(),
-            _dir: dir,
+            _dir: None,
         };
         let effects = h.app.start();
         h.run(effects);

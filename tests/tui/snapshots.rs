@@ -1,24 +1,13 @@
 //! Snapshots of each view at 80×24 and 160×48, drawn through ratatui's TestBackend, without
 //! colour (so the snapshots show that meaning never rests on colour).
 
-use galley::tui::view;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 use crate::harness::Harness;
-
-fn screen(h: &mut Harness, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| view::draw(&mut h.app, frame))
-        .unwrap();
-    terminal.backend().to_string()
-}
+use crate::screen::both_sizes;
 
 fn both_sizes(h: &mut Harness, name: &str) {
-    insta::assert_snapshot!(format!("{name}_80x24"), screen(h, 80, 24));
-    insta::assert_snapshot!(format!("{name}_160x48"), screen(h, 160, 48));
+    both_sizes!(crate::screen::draw, h, name);
 }
 
 fn demo() -> Harness {

@@ -35,12 +35,19 @@ impl App {
                 Focus::EvalDetail => self.focus = Focus::EvalResults,
                 Focus::EvalResults => self.focus = Focus::EvalRuns,
                 Focus::Playground => self.focus = Focus::Sections,
+                Focus::ReviewDiff | Focus::ReviewThreads => self.focus = Focus::ReviewQueue,
+                Focus::ReviewQueue | Focus::Deploy => {
+                    self.view = View::Edit;
+                    self.focus = Focus::List;
+                }
                 _ => self.focus = Focus::List,
             },
             Action::ViewEdit => return self.set_view(View::Edit),
             Action::ViewHistory => return self.set_view(View::History),
             Action::ViewDiff => return self.set_view(View::Diff),
             Action::ViewEvals => return self.set_view(View::Evals),
+            Action::ViewReview => return self.set_view(View::Review),
+            Action::ViewDeploy => return self.set_view(View::Deploy),
             Action::Filter => {
                 self.focus = Focus::List;
                 self.list.start_filter();
@@ -87,11 +94,39 @@ impl App {
                 if self.view == View::Evals {
                     effects.extend(self.evals_effects(true));
                 }
+                effects.extend(self.deploy_effects());
+                if self.view == View::Review {
+                    effects.extend(self.reviews_effects());
+                }
                 return effects;
             }
-            _ => return self.dispatch_on_prompt(action, now, theme),
+            Action::ReviewRequest | Action::HistoryDiffEnv => {
+                return self.history_board_action(action);
+            }
+            _ => {
+                let step = step_of(action);
+                if let Some(effects) = self.review_action_in_view(action, step) {
+                    return effects;
+                }
+                if let Some(effects) = self.deploy_action(action, step) {
+                    return effects;
+                }
+                return self.dispatch_on_prompt(action, now, theme);
+            }
         }
         Vec::new()
+    }
+
+    fn review_action_in_view(&mut self, action: Action, step: isize) -> Option<Vec<Effect>> {
+        let in_view = matches!(
+            self.focus,
+            Focus::ReviewQueue | Focus::ReviewDiff | Focus::ReviewThreads
+        );
+        if in_view {
+            self.review_action(action, step)
+        } else {
+            None
+        }
     }
 
     /// Actions that need an open prompt, or act on the focused pane.
@@ -125,15 +160,7 @@ impl App {
             }
             return Vec::new();
         };
-        let step = match action {
-            Action::Up => -1,
-            Action::Down => 1,
-            Action::PageUp => -10,
-            Action::PageDown => 10,
-            Action::Top => -10_000,
-            Action::Bottom => 10_000,
-            _ => 0,
-        };
+        let step = step_of(action);
         match (self.focus, action) {
             (Focus::Sections, _) if movement => open.move_selection(step, theme),
             (Focus::Sections, Action::Open) | (_, Action::EditBody) => {
@@ -202,5 +229,18 @@ impl App {
             _ => return self.prompt_action(action, now),
         }
         Vec::new()
+    }
+}
+
+/// How far a movement action moves a selection (0 for other actions).
+fn step_of(action: Action) -> isize {
+    match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -10,
+        Action::PageDown => 10,
+        Action::Top => -10_000,
+        Action::Bottom => 10_000,
+        _ => 0,
     }
 }

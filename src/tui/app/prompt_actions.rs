@@ -239,6 +239,13 @@ impl App {
                 self.popup = popup;
                 return vec![self.request(request)];
             }
+            Purpose::Decision { .. }
+            | Purpose::CommentNew { .. }
+            | Purpose::CommentReply { .. }
+            | Purpose::RequestReviewEnv { .. }
+            | Purpose::RequestReviewers { .. }
+            | Purpose::DiffEnv { .. } => return self.on_submit_review(purpose, value, popup),
+            Purpose::DeployVersion { .. } => return self.on_submit_deploy(purpose, value),
             Purpose::GradeVerdict | Purpose::GradeNote { .. } | Purpose::CompareVersion => {
                 return self.on_submit_evals(purpose, value);
             }

@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use crate::domain::VersionRef;
 use crate::tui::components::edit_view::OpenPrompt;
 use crate::tui::components::popup::Popup;
-use crate::tui::event::{Effect, Reply, Request, RequestId};
+use crate::tui::event::{BoardReply, Effect, Reply, Request, RequestId};
 use crate::workspace::DraftChange;
 
 use super::{App, Focus, Slot, View};
@@ -27,6 +27,14 @@ impl App {
             Reply::Runs { .. } => Some(Slot::Runs),
             Reply::RunReport(_) => Some(Slot::Report),
             Reply::Comparison(_) => Some(Slot::Compare),
+            Reply::Board(board) => match board {
+                BoardReply::Served(_) => Some(Slot::Served),
+                BoardReply::ReviewQueue(_) => Some(Slot::ReviewQueue),
+                BoardReply::ReviewDetail(_) => Some(Slot::ReviewDetail),
+                BoardReply::DeployBoard(_) => Some(Slot::DeployBoard),
+                BoardReply::DeployHistory { .. } => Some(Slot::DeployHistory),
+                _ => None,
+            },
             _ => None,
         };
         if let Some(slot) = slot
@@ -53,6 +61,15 @@ impl App {
             | Reply::Comparison(_)
             | Reply::Graded { .. } => return self.on_eval_reply(id, reply),
             Reply::Failed(_) if self.is_long_request(id) => return self.on_eval_reply(id, reply),
+            Reply::Board(
+                board @ (BoardReply::Served(_)
+                | BoardReply::DeployBoard(_)
+                | BoardReply::DeployHistory { .. }
+                | BoardReply::Preview(_)
+                | BoardReply::Applied(_)),
+            ) => return self.on_deploy_reply(board),
+            Reply::Board(board) => return self.on_review_reply(board),
+            Reply::Failed(message) if self.popup_refused(id, &message) => self.fail(message),
             Reply::Prompts(prompts) => {
                 self.list.set_prompts(prompts);
                 if let Some(name) = self.open_after_list.take() {
@@ -176,7 +193,10 @@ impl App {
                     "Demo loaded: {} prompts, {versions} versions. Press ? for keys.",
                     report.created.len()
                 ));
-                return vec![self.request(Request::ListPrompts)];
+                let mut effects = vec![self.request(Request::ListPrompts)];
+                effects.extend(self.deploy_effects());
+                effects.extend(self.reviews_effects());
+                return effects;
             }
             Reply::Restored { name, version } => {
                 self.say(format!("Restored v{version} into your draft"));
@@ -212,7 +232,7 @@ impl App {
         }
         let at = Position::new(mouse.column, mouse.row);
         let areas = self.areas.clone();
-        let panes: [(Rect, Focus); 12] = [
+        let panes: [(Rect, Focus); 16] = [
             (areas.list, Focus::List),
             (areas.sections, Focus::Sections),
             (areas.editor, Focus::Editor),
@@ -225,6 +245,10 @@ impl App {
             (areas.evals.results, Focus::EvalResults),
             (areas.evals.detail, Focus::EvalDetail),
             (areas.evals.compare, Focus::EvalCompare),
+            (areas.reviews.queue, Focus::ReviewQueue),
+            (areas.reviews.diff, Focus::ReviewDiff),
+            (areas.reviews.threads, Focus::ReviewThreads),
+            (areas.deploy, Focus::Deploy),
         ];
         let Some((rect, pane)) = panes.into_iter().find(|(r, _)| r.contains(at)) else {
             return Vec::new();
@@ -244,6 +268,10 @@ impl App {
                         return self.follow_list_selection(before);
                     }
                     Focus::Diff => self.diff.scroll(delta),
+                    Focus::ReviewDiff => self.reviews.diff.scroll(delta),
+                    Focus::ReviewQueue => {
+                        self.reviews.move_selection(delta.signum() as isize);
+                    }
                     Focus::Playground => {
                         let scroll = self.playground.scroll as i32 + delta;
                         self.playground.scroll = scroll.clamp(0, u16::MAX as i32) as u16;

@@ -31,6 +31,10 @@ impl App {
             Focus::EvalResults => Context::EvalResults,
             Focus::EvalDetail => Context::EvalDetail,
             Focus::EvalCompare => Context::EvalCompare,
+            Focus::ReviewQueue => Context::ReviewQueue,
+            Focus::ReviewDiff => Context::ReviewDiff,
+            Focus::ReviewThreads => Context::ReviewThreads,
+            Focus::Deploy => Context::Deploy,
         }
     }
 
@@ -41,6 +45,14 @@ impl App {
     }
 
     pub(super) fn focus_ring(&self) -> Vec<Focus> {
+        match self.view {
+            View::Review if self.reviews.detail.is_some() => {
+                return vec![Focus::ReviewQueue, Focus::ReviewDiff, Focus::ReviewThreads];
+            }
+            View::Review => return vec![Focus::ReviewQueue],
+            View::Deploy => return vec![Focus::Deploy],
+            _ => {}
+        }
         if self.open.is_none() {
             return vec![Focus::List];
         }
@@ -71,6 +83,7 @@ impl App {
                 Focus::EvalResults,
                 Focus::EvalDetail,
             ],
+            View::Review | View::Deploy => unreachable!("answered above"),
         }
     }
 
@@ -95,12 +108,24 @@ impl App {
                 View::Diff => Focus::Diff,
                 View::Evals if self.evals.comparison.is_some() => Focus::EvalCompare,
                 View::Evals => Focus::EvalRuns,
+                View::Review | View::Deploy => self.focus,
             };
         }
-        if view == View::Evals {
-            return self.evals_effects(false);
+        match view {
+            View::Evals => self.evals_effects(false),
+            View::Review => {
+                self.focus = Focus::ReviewQueue;
+                self.reviews_effects()
+            }
+            View::Deploy => {
+                self.focus = Focus::Deploy;
+                if let Some(name) = self.open.as_ref().map(|o| o.name.clone()) {
+                    self.deploys.select_prompt(&name);
+                }
+                self.deploy_effects()
+            }
+            _ => Vec::new(),
         }
-        Vec::new()
     }
 
     pub(super) fn history_action(&mut self, action: Action) -> Vec<Effect> {

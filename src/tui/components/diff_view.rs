@@ -511,6 +511,7 @@ fn summary(diff: &PromptDiff, with_fields: bool) -> String {
     parts.join(" · ")
 }
 
+mod anchor;
 mod paint;
 
 use paint::{Painter, centred, put_line, str_width};

@@ -11,6 +11,7 @@ use crate::tui::action::Action;
 use crate::tui::theme::Theme;
 
 use super::edit_view::pane;
+use super::env_badges::serving;
 
 /// What the history view asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,8 @@ pub struct HistoryRows<'a> {
     pub versions: &'a [VersionInfo],
     pub has_draft: bool,
     pub user: &'a str,
+    /// What each environment serves (environment, version), for the `serves` column.
+    pub served: &'a [(String, u32)],
 }
 
 /// The history view's state. Row 0 is the draft when there is one.
@@ -166,7 +169,17 @@ impl HistoryView {
             versions,
             has_draft,
             user,
+            served,
         } = rows_of;
+        // The environments column shows when something is served; a narrow pane gives it the
+        // hash's place.
+        let serves_width = versions
+            .iter()
+            .map(|v| serving(served, v.number).chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(if served.is_empty() { 0 } else { 6 }) as u16;
+        let show_hash = serves_width == 0 || area.width >= 100;
         self.follow_anchor(&Self::rows(versions, has_draft));
         let mut rows = Vec::new();
         let mark = |r: VersionRef| if self.marked == Some(r) { "◆" } else { " " };
@@ -176,6 +189,7 @@ impl HistoryView {
                 Cell::from(Span::styled("draft", theme.warning())),
                 Cell::from(""),
                 Cell::from(user.to_string()),
+                Cell::from(""),
                 Cell::from(""),
                 Cell::from(Span::styled("(your uncommitted changes)", theme.dim())),
             ]));
@@ -193,11 +207,20 @@ impl HistoryView {
                     crate::timefmt::relative_time(&v.created_at),
                     theme.dim(),
                 )),
+                Cell::from(Span::styled(serving(served, v.number), theme.accent())),
                 Cell::from(v.message.lines().next().unwrap_or("").to_string()),
             ]));
         }
-        let header =
-            Row::new(["", "ver", "hash", "author", "when", "message"]).style(theme.title());
+        let header = Row::new([
+            "",
+            "ver",
+            "hash",
+            "author",
+            "when",
+            if serves_width > 0 { "serves" } else { "" },
+            "message",
+        ])
+        .style(theme.title());
         let marked = match self.marked {
             Some(VersionRef::Number(n)) => format!(" · marked v{n}"),
             Some(VersionRef::Draft) => " · marked draft".into(),
@@ -208,9 +231,10 @@ impl HistoryView {
             [
                 Constraint::Length(1),
                 Constraint::Length(6),
-                Constraint::Length(8),
+                Constraint::Length(if show_hash { 8 } else { 0 }),
                 Constraint::Length(10),
                 Constraint::Length(14),
+                Constraint::Length(serves_width),
                 Constraint::Min(10),
             ],
         )

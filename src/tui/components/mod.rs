@@ -1,7 +1,9 @@
 //! One file per pane or popup, each owning its state, its keys and its drawing.
 
+pub mod deployments;
 pub mod diff_view;
 pub mod edit_view;
+pub mod env_badges;
 pub mod eval_setup;
 pub mod evals;
 pub mod help;
@@ -10,3 +12,4 @@ pub mod palette;
 pub mod playground;
 pub mod popup;
 pub mod prompt_list;
+pub mod reviews;

@@ -56,6 +56,37 @@ pub enum Purpose {
     },
     /// The older version to compare with the newest one within the selected run.
     CompareVersion,
+    /// The comment of a decision on review `review`.
+    Decision {
+        review: i64,
+        kind: crate::domain::policy::DecisionKind,
+    },
+    /// A new thread on the version under review, at a section and line.
+    CommentNew {
+        review: i64,
+        section: u32,
+        line: u32,
+    },
+    CommentReply {
+        review: i64,
+        comment: i64,
+    },
+    /// The environment a review of `version` is for, then its reviewers.
+    RequestReviewEnv {
+        version: u32,
+    },
+    RequestReviewers {
+        version: u32,
+        env: String,
+    },
+    /// The environment whose served version `version` is diffed against.
+    DiffEnv {
+        version: u32,
+    },
+    /// The version to deploy to `env`.
+    DeployVersion {
+        env: String,
+    },
 }
 
 /// The choice that creates a dataset in the save-case popup (not a valid dataset name).

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 
 use crate::domain::{PromptName, PromptSummary};
 use crate::tui::action::Action;
+use crate::tui::components::env_badges::badges;
 use crate::tui::theme::Theme;
 
 /// One row of the list: a folder heading or a prompt.
@@ -29,6 +30,8 @@ pub struct PromptList {
     /// Typing goes to the filter.
     filtering: bool,
     loaded: bool,
+    /// What each environment serves, by prompt name (the environment badges).
+    served: std::collections::BTreeMap<String, Vec<(String, u32)>>,
 }
 
 impl PromptList {
@@ -41,6 +44,16 @@ impl PromptList {
         if let Some(name) = keep {
             self.select_name(&name);
         }
+    }
+
+    /// Sets what each environment serves, by prompt name, for the badges.
+    pub fn set_served(&mut self, served: std::collections::BTreeMap<String, Vec<(String, u32)>>) {
+        self.served = served;
+    }
+
+    /// What each environment serves of `name`.
+    pub fn served(&self, name: &PromptName) -> &[(String, u32)] {
+        self.served.get(name.as_str()).map_or(&[], Vec::as_slice)
     }
 
     /// Whether the first list has arrived.
@@ -261,10 +274,21 @@ impl PromptList {
                     } else {
                         p.name.as_str()
                     };
-                    let badge = match (p.latest_version, p.has_draft) {
+                    let version = match (p.latest_version, p.has_draft) {
                         (Some(v), true) => format!("v{v}*"),
                         (Some(v), false) => format!("v{v}"),
                         (None, _) => String::new(),
+                    };
+                    let served = self
+                        .served
+                        .get(p.name.as_str())
+                        .map_or(&[][..], Vec::as_slice);
+                    // Badges take at most half the row, so the name stays readable.
+                    let envs = badges(served, (width / 2).saturating_sub(version.len() + 1));
+                    let badge = if envs.is_empty() {
+                        version
+                    } else {
+                        format!("{envs} {version}")
                     };
                     let indent = "  ".repeat(*depth);
                     let room = width.saturating_sub(indent.len() + badge.len() + 1);
@@ -307,7 +331,7 @@ impl PromptList {
     }
 }
 
-fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_string()
     } else {

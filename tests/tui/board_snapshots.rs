@@ -1,0 +1,88 @@
+//! Snapshots of the Review view (the queue, an open review) and the Deploy view (the matrix, a
+//! blocked deploy's confirm dialog) on the demo, at 80×24 and 160×48, without colour. On top
+//! of the demo, linus asks ada to review support/triage v4 for production, so one request
+//! awaits her. Deployment times are pinned so the pictures stay the same from run to run.
+
+use galley::tui::app::Focus;
+use galley::workspace::Workspace;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+use crate::harness::Harness;
+use crate::screen::both_sizes;
+
+const PINNED: &str = "2026-01-02T03:04:05.000Z";
+
+fn screen(h: &mut Harness, width: u16, height: u16) -> String {
+    if let Some((_, rows)) = &mut h.app.deploys.history {
+        for d in rows {
+            d.at = PINNED.to_string();
+        }
+    }
+    crate::screen::draw(h, width, height)
+}
+
+fn both_sizes(h: &mut Harness, name: &str) {
+    both_sizes!(screen, h, name);
+}
+
+/// The demo, plus a request for ada, on support/triage.
+fn demo_for_ada() -> Harness {
+    let mut h = Harness::new();
+    h.press("d");
+    let path = h.ws.path().to_path_buf();
+    let mut linus = Workspace::open(&path, "linus").unwrap();
+    linus
+        .request_review(
+            &Harness::name("support/triage"),
+            4,
+            "production",
+            &["ada".to_string()],
+            "Staging looks good; compliance next.",
+        )
+        .unwrap();
+    h.ctrl('r');
+    h.press("/");
+    h.press("support/triage");
+    h.enter();
+    h.esc();
+    h.app.status = None;
+    h
+}
+
+#[test]
+fn review_queue() {
+    let mut h = demo_for_ada();
+    h.press("5");
+    assert_eq!(h.app.reviews.awaiting_me(), 1);
+    both_sizes(&mut h, "review_queue");
+}
+
+#[test]
+fn review_open() {
+    let mut h = demo_for_ada();
+    h.press("5");
+    h.enter();
+    assert_eq!(h.app.focus, Focus::ReviewDiff);
+    both_sizes(&mut h, "review_open");
+}
+
+#[test]
+fn deploy_matrix() {
+    let mut h = demo_for_ada();
+    h.press("6");
+    h.press("ll");
+    assert_eq!(h.app.deploys.selected_env(), Some("production"));
+    both_sizes(&mut h, "deploy_matrix");
+}
+
+#[test]
+fn deploy_blocked_by_the_policy() {
+    let mut h = demo_for_ada();
+    h.press("6");
+    h.key(KeyCode::Right, KeyModifiers::NONE);
+    h.key(KeyCode::Right, KeyModifiers::NONE);
+    h.press("d");
+    h.enter(); // v4, the latest
+    assert!(!h.app.deploy_confirm.as_ref().unwrap().preview.allowed());
+    both_sizes(&mut h, "deploy_blocked");
+}
