@@ -21,6 +21,7 @@ mod render;
 pub mod runs;
 pub mod settings;
 pub mod starters;
+pub mod sync;
 
 use std::path::Path;
 
