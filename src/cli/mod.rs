@@ -15,8 +15,8 @@ mod people;
 mod prompts;
 mod providers;
 mod render;
-mod sync;
 mod serve;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -24,7 +24,6 @@ pub struct BodyCache {
     entries: RwLock<Entries>,
 }
 
-#[allow(dead_code)] // used by the delivery routes, next commit
 impl BodyCache {
     /// The answer for `name` in `env` if it was built in `generation`.
     pub fn get(&self, env: &str, name: &str, generation: u64) -> Option<Arc<CachedBody>> {

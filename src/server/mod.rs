@@ -7,6 +7,7 @@
 //! JSON error answer; [`run`] binds, prints the address and shuts down gracefully.
 
 pub mod auth;
+mod bodies;
 mod cache;
 pub mod config;
 mod delivery;

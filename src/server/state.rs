@@ -83,7 +83,6 @@ impl AppState {
         &self.0.metrics
     }
 
-    #[allow(dead_code)] // used by the delivery routes, next commit
     pub(crate) fn bodies(&self) -> &BodyCache {
         &self.0.bodies
     }

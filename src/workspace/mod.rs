@@ -6,6 +6,7 @@ mod audit;
 mod boards;
 mod comments;
 mod datasets;
+mod delivery;
 mod demo;
 mod deploy;
 mod deploy_preview;
@@ -37,6 +38,7 @@ pub use boards::{
 };
 pub use comments::{CommentTarget, CommentThread};
 pub use datasets::{DatasetImport, ImportMode};
+pub use delivery::{DeliveredPrompt, DeliveryError, Listing, Pick, ServedPrompt};
 pub use demo::DemoReport;
 pub use deploy::{DeployKind, EnvMatrix, ReviewInfo, ServedRow};
 pub use deploy_preview::{DeployMove, DeployPreview};
