@@ -604,7 +604,8 @@ fn an_older_file_gets_its_chain_when_migrated() {
     // environments and policies of 7, the deployments and reviews of 8, the comments of 9).
     let conn = tamper(&g);
     conn.execute_batch(
-        "DROP TABLE IF EXISTS comment_resolutions;
+        "DROP TABLE IF EXISTS api_keys;
+         DROP TABLE IF EXISTS comment_resolutions;
          DROP TABLE IF EXISTS comments;
          DROP TABLE IF EXISTS review_decisions;
          DROP TABLE IF EXISTS reviews;
@@ -612,6 +613,16 @@ fn an_older_file_gets_its_chain_when_migrated() {
          DROP TABLE IF EXISTS policies;
          DROP TABLE IF EXISTS environments;
          DROP TABLE IF EXISTS users;
+         DROP TRIGGER IF EXISTS sync_log_version;
+         DROP TRIGGER IF EXISTS sync_log_dataset_version;
+         DROP TRIGGER IF EXISTS sync_log_eval_run_insert;
+         DROP TRIGGER IF EXISTS sync_log_eval_run_finish;
+         DROP INDEX IF EXISTS dataset_versions_by_record;
+         ALTER TABLE dataset_versions DROP COLUMN record_id;
+         DROP TABLE IF EXISTS sync_log;
+         DROP TABLE IF EXISTS sync_remotes;
+         DROP TABLE IF EXISTS sync_known;
+         DROP TABLE IF EXISTS sync_rejected;
          DROP INDEX prompts_listing;
          ALTER TABLE prompts DROP COLUMN listing;
          CREATE INDEX prompts_listing ON prompts
