@@ -213,3 +213,102 @@ impl Workspace {
         Ok((served, self.served_diff(name, served, number)?))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::people::Role;
+    use crate::domain::policy::DecisionKind;
+    use crate::domain::{PromptName, VersionRef};
+    use crate::workspace::{DeployMove, Workspace};
+
+    /// alice (admin) writes v1 and v2 of `p`; bob is a reviewer.
+    fn setup(dir: &tempfile::TempDir) -> (Workspace, Workspace, PromptName) {
+        let path = dir.path().join("ws.db");
+        let mut alice = Workspace::open(&path, "alice").unwrap();
+        alice.add_user("alice", Role::Admin, &[]).unwrap();
+        alice.add_user("bob", Role::Reviewer, &[]).unwrap();
+        let name = PromptName::parse("p").unwrap();
+        alice
+            .create_from_starter(&name, "classifier", &[], None)
+            .unwrap();
+        let mut content = alice.resolve(&name, VersionRef::Latest).unwrap().content;
+        content.sections[0].body.push_str(" Carefully.");
+        alice.save_draft(&name, content).unwrap();
+        alice.commit(&name, "careful", false).unwrap();
+        (alice, Workspace::open(&path, "bob").unwrap(), name)
+    }
+
+    #[test]
+    fn previews_say_what_a_deployment_would_do_and_why_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut alice, mut bob, name) = setup(&dir);
+        let deploy = |v| DeployMove::Deploy { version: v };
+
+        // Production needs an approval not by the author: blocked, with the reasons.
+        let p = alice.preview_move(&name, &deploy(2), "production").unwrap();
+        assert!(!p.allowed());
+        assert_eq!((p.current, p.target), (None, Some(2)));
+        assert!(p.diff.is_some(), "a first deployment diffs against nothing");
+        assert!(
+            p.missing.iter().any(|m| m.contains("1 more approval")),
+            "{p:?}"
+        );
+
+        // Self-approval is refused up front; bob's approval lets it through.
+        let review = alice
+            .request_review(&name, 2, "production", &["bob".into()], "")
+            .unwrap();
+        let id = review.review.id;
+        let err = alice.check_decision(id, DecisionKind::Approve).unwrap_err();
+        assert!(
+            err.to_string().contains("does not let its author approve"),
+            "{err}"
+        );
+        assert!(alice.check_decision(id, DecisionKind::Reject).is_ok());
+        bob.decide(id, DecisionKind::Approve, "ok").unwrap();
+        assert!(bob.check_decision(id, DecisionKind::Approve).is_ok());
+        assert!(
+            alice
+                .preview_move(&name, &deploy(2), "production")
+                .unwrap()
+                .allowed()
+        );
+
+        // Staging: v1 then v2; deploying v2 again is refused, a rollback goes to v1.
+        alice.apply_move(&name, &deploy(1), "staging").unwrap();
+        alice.apply_move(&name, &deploy(2), "staging").unwrap();
+        let again = alice.preview_move(&name, &deploy(2), "staging").unwrap();
+        assert!(
+            again.missing.iter().any(|m| m.contains("already serves")),
+            "{again:?}"
+        );
+        let back = alice
+            .preview_move(&name, &DeployMove::Rollback, "staging")
+            .unwrap();
+        assert_eq!(
+            (back.current, back.target, back.allowed()),
+            (Some(2), Some(1), true)
+        );
+        alice
+            .apply_move(&name, &DeployMove::Rollback, "staging")
+            .unwrap();
+        let none = alice
+            .preview_move(&name, &DeployMove::Rollback, "staging")
+            .unwrap();
+        assert!(!none.allowed() && none.target.is_none(), "{none:?}");
+
+        // Promote takes what the source serves; from an empty environment there is nothing.
+        let promote = |from: &str| DeployMove::Promote { from: from.into() };
+        let p = alice
+            .preview_move(&name, &promote("staging"), "production")
+            .unwrap();
+        assert_eq!(p.target, Some(1));
+        let p = alice
+            .preview_move(&name, &promote("development"), "production")
+            .unwrap();
+        assert!(
+            p.missing.iter().any(|m| m.contains("nothing to promote")),
+            "{p:?}"
+        );
+    }
+}

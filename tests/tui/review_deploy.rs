@@ -70,8 +70,15 @@ fn author_and_reviewer_take_a_version_to_production_and_back() {
     alice.enter();
     assert_eq!(alice.ws.log(&name).unwrap().len(), 2);
 
-    // History: R asks for a review of v2 for production (the third environment), by bob.
+    // History: e diffs v2 against what production serves; R asks for a review of v2 for
+    // production (the third environment), by bob.
     alice.esc();
+    alice.press("2");
+    alice.press("e");
+    alice.press("jj");
+    alice.enter();
+    assert_eq!(alice.app.view, View::Diff);
+    assert_eq!(alice.app.diff.labels(), Some(("production v1", "v2")));
     alice.press("2");
     alice.press("R");
     alice.press("jj");

@@ -49,6 +49,10 @@ impl App {
             Action::ViewReview => return self.set_view(View::Review),
             Action::ViewDeploy => return self.set_view(View::Deploy),
             Action::Filter => {
+                // The list shows in the per-prompt views only.
+                if matches!(self.view, View::Review | View::Deploy) {
+                    self.view = View::Edit;
+                }
                 self.focus = Focus::List;
                 self.list.start_filter();
             }

@@ -398,7 +398,7 @@ impl App {
                     Some(v) => format!("{env} v{v}"),
                     None => format!("{env} (nothing)"),
                 };
-                if self.view == View::Review {
+                if self.view == View::Review && self.reviews.detail.is_some() {
                     self.reviews
                         .diff
                         .set_diff(from, format!("v{version}"), *diff);
