@@ -19,9 +19,9 @@ fn a_forged_approval_and_the_deployment_it_allowed_are_refused() {
     } = &w;
 
     // ada's own workspace has no users: she can write an approval in bob's name and deploy on it.
-    ok_as(&a, "ada", &["new", P]);
+    ok_as(a, "ada", &["new", P]);
     let review = json_as(
-        &a,
+        a,
         "ada",
         &[
             "review",
@@ -34,23 +34,23 @@ fn a_forged_approval_and_the_deployment_it_allowed_are_refused() {
         ],
     );
     let id = review["id"].as_i64().unwrap().to_string();
-    ok_as(&a, "bob", &["review", "approve", &id, "-m", "trust me"]);
+    ok_as(a, "bob", &["review", "approve", &id, "-m", "trust me"]);
     ok_as(
-        &a,
+        a,
         "ada",
         &["deploy", P, "--version", "1", "--env", "production"],
     );
     ok_as(
-        &a,
+        a,
         "ada",
         &["deploy", P, "--version", "1", "--env", "staging"],
     );
     assert_eq!(
-        json_as(&a, "ada", &["envs"])["prompts"][0]["served"]["production"],
+        json_as(a, "ada", &["envs"])["prompts"][0]["served"]["production"],
         1
     );
 
-    let out = with_key(&a, "ada", &keys.ada, &["sync"]);
+    let out = with_key(a, "ada", &keys.ada, &["sync"]);
     assert_eq!(out.code, 1, "{out:#?}");
     let rejected: Vec<&str> = out
         .stdout
@@ -72,57 +72,53 @@ fn a_forged_approval_and_the_deployment_it_allowed_are_refused() {
     );
 
     // The server holds the review and the staging deployment, not the approval nor production.
-    let on_server = json_on(&server_db, "root", &["review", "list"]);
+    let on_server = json_on(server_db, "root", &["review", "list"]);
     assert_eq!(on_server[0]["decisions"].as_array().unwrap().len(), 0);
     assert_eq!(on_server[0]["status"], "pending");
     let served = |db: &std::path::Path, user: &str| {
         json_on(db, user, &["envs"])["prompts"][0]["served"].clone()
     };
     assert_eq!(
-        served(&server_db, "root")["production"],
+        served(server_db, "root")["production"],
         serde_json::Value::Null
     );
-    assert_eq!(served(&server_db, "root")["staging"], 1);
+    assert_eq!(served(server_db, "root")["staging"], 1);
     // ada's workspace no longer counts the refused deployment: both agree on every environment.
-    assert_eq!(served(a.db(), "ada"), served(&server_db, "root"));
+    assert_eq!(served(a.db(), "ada"), served(server_db, "root"));
 
     // Refusals are remembered, shown by `sync status`, and not sent again.
-    let status = json_as(&a, "ada", &["sync", "status"]);
+    let status = json_as(a, "ada", &["sync", "status"]);
     assert_eq!(
         (status[0]["ahead"].as_i64(), status[0]["rejected"].as_i64()),
         (Some(0), Some(2))
     );
-    let text = ok_as(&a, "ada", &["sync", "status"]).stdout;
+    let text = ok_as(a, "ada", &["sync", "status"]).stdout;
     assert!(text.contains("2 record(s) refused by the remote"), "{text}");
     assert!(text.contains("needs 1 more approval"), "{text}");
-    let again = sync_ok(&a, "ada", &keys.ada, &["sync"]);
+    let again = sync_ok(a, "ada", &keys.ada, &["sync"]);
     assert!(again.contains("pulled 0, pushed 0; up to date"), "{again}");
 
     // bob approves with his own key, through his own workspace; now production is accepted.
     let b = &w.b;
-    sync_ok(&b, "bob", &keys.bob, &["sync"]);
-    let id_b = json_as(&b, "bob", &["review", "list"])[0]["id"]
+    sync_ok(b, "bob", &keys.bob, &["sync"]);
+    let id_b = json_as(b, "bob", &["review", "list"])[0]["id"]
         .as_i64()
         .unwrap()
         .to_string();
+    ok_as(b, "bob", &["review", "approve", &id_b, "-m", "really fine"]);
+    sync_ok(b, "bob", &keys.bob, &["sync"]);
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
     ok_as(
-        &b,
-        "bob",
-        &["review", "approve", &id_b, "-m", "really fine"],
-    );
-    sync_ok(&b, "bob", &keys.bob, &["sync"]);
-    sync_ok(&a, "ada", &keys.ada, &["sync"]);
-    ok_as(
-        &a,
+        a,
         "ada",
         &["promote", P, "--from", "staging", "--to", "production"],
     );
-    let out = sync_ok(&a, "ada", &keys.ada, &["sync"]);
+    let out = sync_ok(a, "ada", &keys.ada, &["sync"]);
     assert!(out.contains("pushed 1"), "{out}");
-    sync_ok(&b, "bob", &keys.bob, &["sync"]);
-    assert_eq!(served(&server_db, "root")["production"], 1);
-    assert_eq!(served(a.db(), "ada"), served(&server_db, "root"));
-    assert_eq!(served(b.db(), "bob"), served(&server_db, "root"));
+    sync_ok(b, "bob", &keys.bob, &["sync"]);
+    assert_eq!(served(server_db, "root")["production"], 1);
+    assert_eq!(served(a.db(), "ada"), served(server_db, "root"));
+    assert_eq!(served(b.db(), "bob"), served(server_db, "root"));
     w.assert_audits_ok();
 }
 
@@ -132,11 +128,11 @@ fn keys_are_checked_before_anything_is_exchanged() {
     let World {
         server_db, keys, a, ..
     } = &w;
-    ok_as(&a, "ada", &["new", P]);
+    ok_as(a, "ada", &["new", P]);
 
     // A production read key may neither push nor pull the whole log.
     for args in [&["sync", "push"][..], &["sync", "pull"]] {
-        let out = with_key(&a, "ada", &keys.reader, args);
+        let out = with_key(a, "ada", &keys.reader, args);
         assert_eq!(out.code, 1, "{out:#?}");
         assert_eq!(out.stderr.lines().count(), 1, "{out:#?}");
         assert!(
@@ -145,20 +141,20 @@ fn keys_are_checked_before_anything_is_exchanged() {
             "{out:#?}"
         );
     }
-    let out = with_key(&a, "ada", "sk-gal-not-a-key", &["sync"]);
+    let out = with_key(a, "ada", "sk-gal-not-a-key", &["sync"]);
     assert_eq!(out.code, 1, "{out:#?}");
     assert!(
         out.stderr.contains("refused the key in GALLEY_TEST_KEY"),
         "{out:#?}"
     );
     assert_eq!(
-        json_on(&server_db, "root", &["list"])
+        json_on(server_db, "root", &["list"])
             .as_array()
             .unwrap()
             .len(),
         0
     );
-    let status = json_as(&a, "ada", &["sync", "status"]);
+    let status = json_as(a, "ada", &["sync", "status"]);
     assert_eq!(status[0]["ahead"], 1);
     assert!(
         status[0]["last_error"]

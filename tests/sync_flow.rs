@@ -27,25 +27,25 @@ fn two_workspaces_converge_through_the_server() {
     } = &w;
 
     // ada authors two versions, deploys v1 to staging and asks bob to review v2 for production.
-    ok_as(&a, "ada", &["new", P]);
+    ok_as(a, "ada", &["new", P]);
     ok_as(
-        &a,
+        a,
         "ada",
         &["set", P, "1", "--text", "Triage tickets carefully."],
     );
-    ok_as(&a, "ada", &["commit", P, "-m", "be careful"]);
+    ok_as(a, "ada", &["commit", P, "-m", "be careful"]);
     ok_as(
-        &a,
+        a,
         "ada",
         &["deploy", P, "--version", "1", "--env", "staging"],
     );
     ok_as(
-        &a,
+        a,
         "ada",
         &["comment", "add", P, "-v", "2", "-m", "is this too strict?"],
     );
     ok_as(
-        &a,
+        a,
         "ada",
         &[
             "review",
@@ -59,19 +59,19 @@ fn two_workspaces_converge_through_the_server() {
             "bob",
         ],
     );
-    let out = sync_ok(&a, "ada", &keys.ada, &["sync"]);
+    let out = sync_ok(a, "ada", &keys.ada, &["sync"]);
     assert!(out.contains("pulled 0, pushed 5; up to date"), "{out}");
 
     // bob pulls, approves, replies and resolves the thread, and pushes.
-    let out = sync_ok(&b, "bob", &keys.bob, &["sync", "pull"]);
+    let out = sync_ok(b, "bob", &keys.bob, &["sync", "pull"]);
     assert!(out.contains("pulled 5, pushed 0; up to date"), "{out}");
-    let reviews = json_as(&b, "bob", &["review", "list"]);
+    let reviews = json_as(b, "bob", &["review", "list"]);
     let id = reviews[0]["id"].as_i64().unwrap().to_string();
-    ok_as(&b, "bob", &["review", "approve", &id, "-m", "fine by me"]);
-    let threads = json_as(&b, "bob", &["comment", "list", P]);
+    ok_as(b, "bob", &["review", "approve", &id, "-m", "fine by me"]);
+    let threads = json_as(b, "bob", &["comment", "list", P]);
     let root = threads[0]["id"].as_i64().unwrap().to_string();
     ok_as(
-        &b,
+        b,
         "bob",
         &[
             "comment",
@@ -83,20 +83,20 @@ fn two_workspaces_converge_through_the_server() {
             "no, it is right",
         ],
     );
-    ok_as(&b, "bob", &["comment", "resolve", &root]);
-    let out = sync_ok(&b, "bob", &keys.bob, &["sync", "push"]);
+    ok_as(b, "bob", &["comment", "resolve", &root]);
+    let out = sync_ok(b, "bob", &keys.bob, &["sync", "push"]);
     assert!(out.contains("pushed 3"), "{out}");
 
     // ada pulls the approval, deploys v2 to production; the server re-checks and accepts.
-    sync_ok(&a, "ada", &keys.ada, &["sync"]);
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
     ok_as(
-        &a,
+        a,
         "ada",
         &["deploy", P, "--version", "2", "--env", "production"],
     );
-    let out = sync_ok(&a, "ada", &keys.ada, &["sync"]);
+    let out = sync_ok(a, "ada", &keys.ada, &["sync"]);
     assert!(out.contains("pushed 1"), "{out}");
-    sync_ok(&b, "bob", &keys.bob, &["sync"]);
+    sync_ok(b, "bob", &keys.bob, &["sync"]);
 
     // Everything agrees: versions and hashes, reviews and decisions, environments.
     let state_a = shared_state(a.db(), "ada", &[P]);
@@ -105,20 +105,20 @@ fn two_workspaces_converge_through_the_server() {
         json!({"development": null, "staging": 1, "production": 2})
     );
     assert_eq!(state_a, shared_state(b.db(), "bob", &[P]));
-    assert_eq!(state_a, shared_state(&server_db, "root", &[P]));
+    assert_eq!(state_a, shared_state(server_db, "root", &[P]));
     assert_eq!(
         json_on(a.db(), "ada", &["envs"]),
         json_on(b.db(), "bob", &["envs"])
     );
-    let threads_a = json_as(&a, "ada", &["comment", "list", P]);
+    let threads_a = json_as(a, "ada", &["comment", "list", P]);
     assert_eq!(threads_a[0]["replies"][0]["body"], "no, it is right");
     assert_eq!(threads_a[0]["resolved_by"], "bob");
     w.assert_audits_ok();
 
     // Nothing new: a sync moves nothing, both ways.
-    let out = sync_ok(&a, "ada", &keys.ada, &["sync"]);
+    let out = sync_ok(a, "ada", &keys.ada, &["sync"]);
     assert!(out.contains("pulled 0, pushed 0; up to date"), "{out}");
-    let status = json_as(&b, "bob", &["sync", "status"]);
+    let status = json_as(b, "bob", &["sync", "status"]);
     assert_eq!(
         (status[0]["ahead"].as_i64(), status[0]["behind"].as_i64()),
         (Some(0), Some(0))
@@ -126,7 +126,7 @@ fn two_workspaces_converge_through_the_server() {
     assert!(status[0]["last_sync"].is_string() && status[0]["last_error"].is_null());
 
     // Re-sending every record the server holds is a no-op: all duplicates, same log.
-    let server_ws = Workspace::open(&server_db, "root").unwrap();
+    let server_ws = Workspace::open(server_db, "root").unwrap();
     let page = server_ws.pull_page(0, 500).unwrap();
     let records: Vec<_> = page.records.into_iter().map(|p| p.record).collect();
     assert_eq!(records.len(), 9);
@@ -147,8 +147,8 @@ fn two_workspaces_converge_through_the_server() {
     );
     assert_eq!(reply.head, page.head);
     assert_eq!(server_ws.pull_page(0, 500).unwrap().head, page.head);
-    assert_eq!(state_a, shared_state(&server_db, "root", &[P]));
-    assert_audit_ok(&server_db, "root");
+    assert_eq!(state_a, shared_state(server_db, "root", &[P]));
+    assert_audit_ok(server_db, "root");
 }
 
 #[test]
@@ -161,25 +161,25 @@ fn colliding_version_numbers_renumber_the_unpushed_one() {
         b,
         ..
     } = &w;
-    ok_as(&a, "ada", &["new", P]);
-    sync_ok(&a, "ada", &keys.ada, &["sync"]);
-    sync_ok(&b, "bob", &keys.bob, &["sync"]);
+    ok_as(a, "ada", &["new", P]);
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    sync_ok(b, "bob", &keys.bob, &["sync"]);
 
     // Both commit a version 2 offline; ada shares hers first.
-    ok_as(&a, "ada", &["set", P, "1", "--text", "ada's take"]);
-    ok_as(&a, "ada", &["commit", P, "-m", "ada"]);
-    ok_as(&b, "bob", &["set", P, "1", "--text", "bob's take"]);
-    ok_as(&b, "bob", &["commit", P, "-m", "bob"]);
+    ok_as(a, "ada", &["set", P, "1", "--text", "ada's take"]);
+    ok_as(a, "ada", &["commit", P, "-m", "ada"]);
+    ok_as(b, "bob", &["set", P, "1", "--text", "bob's take"]);
+    ok_as(b, "bob", &["commit", P, "-m", "bob"]);
     ok_as(
-        &b,
+        b,
         "bob",
         &["deploy", P, "--version", "2", "--env", "staging"],
     );
-    sync_ok(&a, "ada", &keys.ada, &["sync"]);
-    let bobs = json_as(&b, "bob", &["log", P])["versions"][0].clone();
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    let bobs = json_as(b, "bob", &["log", P])["versions"][0].clone();
 
     // A push alone is put off with a way forward, and nothing is lost.
-    let out = with_key(&b, "bob", &keys.bob, &["sync", "push"]);
+    let out = with_key(b, "bob", &keys.bob, &["sync", "push"]);
     assert_eq!(out.code, 1, "{out:#?}");
     assert!(
         out.stdout.contains("not yet: version 2 of support/triage: the server already has another version 2 (by ada): pull first"),
@@ -188,19 +188,19 @@ fn colliding_version_numbers_renumber_the_unpushed_one() {
     assert!(out.stderr.contains("run `galley sync` again"), "{out:#?}");
 
     // A sync pulls first: bob's version 2 becomes 3 (his deployment follows), then it is pushed.
-    let out = sync_ok(&b, "bob", &keys.bob, &["sync"]);
+    let out = sync_ok(b, "bob", &keys.bob, &["sync"]);
     assert!(
         out.contains("renumbered: support/triage: your unpushed version 2 is now version 3 (remote `origin` already has a version 2 by ada); push to share it"),
         "{out}"
     );
-    let log = json_as(&b, "bob", &["log", P]);
+    let log = json_as(b, "bob", &["log", P]);
     assert_eq!(log["versions"][0]["number"], 3);
     assert_eq!(log["versions"][0]["content_hash"], bobs["content_hash"]);
     assert_eq!(log["versions"][1]["author"], "ada");
-    sync_ok(&a, "ada", &keys.ada, &["sync"]);
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
     let state = shared_state(a.db(), "ada", &[P]);
     assert_eq!(state, shared_state(b.db(), "bob", &[P]));
-    assert_eq!(state, shared_state(&server_db, "root", &[P]));
+    assert_eq!(state, shared_state(server_db, "root", &[P]));
     assert_eq!(
         state["envs"]["prompts"][0]["served"]["staging"], 3,
         "{state}"
@@ -210,22 +210,22 @@ fn colliding_version_numbers_renumber_the_unpushed_one() {
 
 #[test]
 fn with_the_server_down_a_sync_fails_in_one_line_and_changes_nothing() {
-    let a = Galley::new();
+    let a = &Galley::new();
     // A port nobody listens on: bound, then released.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    add_origin(&a, "ada", &format!("http://127.0.0.1:{port}"));
-    ok_as(&a, "ada", &["new", P]);
+    add_origin(a, "ada", &format!("http://127.0.0.1:{port}"));
+    ok_as(a, "ada", &["new", P]);
     let before = (
-        json_as(&a, "ada", &["log", P]),
-        json_as(&a, "ada", &["audit", "log", "-n", "0"]),
-        json_as(&a, "ada", &["envs"]),
+        json_as(a, "ada", &["log", P]),
+        json_as(a, "ada", &["audit", "log", "-n", "0"]),
+        json_as(a, "ada", &["envs"]),
     );
     for args in [&["sync"][..], &["sync", "push"], &["sync", "pull"]] {
-        let out = with_key(&a, "ada", "sk-whatever", args);
+        let out = with_key(a, "ada", "sk-whatever", args);
         assert_eq!(out.code, 1, "{out:#?}");
         let lines: Vec<&str> = out.stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{out:#?}");
@@ -236,12 +236,12 @@ fn with_the_server_down_a_sync_fails_in_one_line_and_changes_nothing() {
         assert!(lines[0].contains("nothing changed"), "{out:#?}");
     }
     let after = (
-        json_as(&a, "ada", &["log", P]),
-        json_as(&a, "ada", &["audit", "log", "-n", "0"]),
-        json_as(&a, "ada", &["envs"]),
+        json_as(a, "ada", &["log", P]),
+        json_as(a, "ada", &["audit", "log", "-n", "0"]),
+        json_as(a, "ada", &["envs"]),
     );
     assert_eq!(before, after);
-    let status = json_as(&a, "ada", &["sync", "status"]);
+    let status = json_as(a, "ada", &["sync", "status"]);
     assert_eq!(status[0]["ahead"], 1);
     assert!(
         status[0]["last_error"]
