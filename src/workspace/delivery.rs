@@ -256,8 +256,12 @@ impl Workspace {
         if let Some(tags) = tag_list {
             self.set_tags(name, &tags)?;
         }
-        self.move_environments(name, number, environments)?;
-        Ok(number)
+        match self.move_environments(name, number, environments) {
+            Err(DeliveryError::PolicyRefused(reasons)) => Err(DeliveryError::PolicyRefused(
+                format!("version {number} of {name} is stored, but {reasons}"),
+            )),
+            other => other.map(|()| number),
+        }
     }
 
     /// Makes each of `environments` serve version `number` of `name`, through their policies
