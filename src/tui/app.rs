@@ -441,6 +441,7 @@ impl App {
 
 mod deployments;
 mod dispatch;
+mod env_choice;
 mod evals;
 mod playground;
 mod prompt_actions;

@@ -11,7 +11,7 @@ use crate::domain::eval::RunInfo;
 use crate::domain::policy::DecisionKind;
 use crate::domain::{PromptContent, PromptName, VersionRef};
 
-use super::{CommentThread, Result, ReviewInfo, Workspace};
+use super::{CommentThread, DeployMove, Result, ReviewInfo, Workspace};
 
 /// How many of a version's latest eval runs a review shows when no run is required.
 const EVIDENCE_RUNS: usize = 3;
@@ -188,8 +188,9 @@ impl Workspace {
                     && r.review.prompt == info.review.prompt
                     && r.review.content_hash == info.review.content_hash
             });
+            let deploy = DeployMove::Deploy { version: number };
             let allowed = self
-                .deploy_preview(&name, number, &env.name)?
+                .move_verdict(&name, &deploy, &env.name)?
                 .verdict
                 .allowed;
             envs.push(EnvStatus {

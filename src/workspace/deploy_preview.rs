@@ -74,6 +74,20 @@ impl Workspace {
         what: &DeployMove,
         env: &str,
     ) -> Result<DeployPreview> {
+        let mut preview = self.move_verdict(name, what, env)?;
+        if let Some(number) = preview.target {
+            preview.diff = Some(self.served_diff(name, preview.current, number)?);
+        }
+        Ok(preview)
+    }
+
+    /// [`Workspace::preview_move`] without the diff.
+    pub(super) fn move_verdict(
+        &self,
+        name: &PromptName,
+        what: &DeployMove,
+        env: &str,
+    ) -> Result<DeployPreview> {
         let (current, target, verdict, mut missing) = {
             let tx = self.store.read();
             let row = self.prompt_row(&tx, name)?;
@@ -149,10 +163,6 @@ impl Workspace {
             (current, target, verdict, missing)
         };
         missing.dedup();
-        let diff = match target {
-            Some(number) => Some(self.served_diff(name, current, number)?),
-            None => None,
-        };
         Ok(DeployPreview {
             prompt: name.clone(),
             env: env.to_string(),
@@ -161,7 +171,7 @@ impl Workspace {
             target,
             verdict,
             missing,
-            diff,
+            diff: None,
         })
     }
 
