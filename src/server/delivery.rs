@@ -83,7 +83,7 @@ fn parse_name(raw: &str) -> Result<PromptName, ApiError> {
 }
 
 /// A prompt as an environment serves it.
-#[utoipa::path(get, path = "/v1/prompts/{name}", tag = "delivery",
+#[utoipa::path(get, path = "/v1/prompts/{name}", operation_id = "get_prompt", tag = "delivery",
     params(("name" = String, Path, description = "The prompt, e.g. support/triage (slashes plain or %2F)"),
            EnvQuery,
            ("If-None-Match" = Option<String>, Header, description = "A previous ETag: 304 when unchanged")),
@@ -161,7 +161,7 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 /// Renders what an environment serves (or a version) with variables.
-#[utoipa::path(post, path = "/v1/prompts/{name}/render", tag = "delivery",
+#[utoipa::path(post, path = "/v1/prompts/{name}/render", operation_id = "render_prompt", tag = "delivery",
     params(("name" = String, Path, description = "The prompt, e.g. support/triage")),
     request_body = RenderRequest,
     responses(
@@ -209,7 +209,7 @@ async fn render(
 }
 
 /// Every prompt an environment serves.
-#[utoipa::path(get, path = "/v1/prompts", tag = "delivery", params(EnvQuery),
+#[utoipa::path(get, path = "/v1/prompts", operation_id = "list_prompts", tag = "delivery", params(EnvQuery),
     responses((status = 200, body = ListingBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody, description = "Unknown environment")),

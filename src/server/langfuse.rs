@@ -58,7 +58,7 @@ fn parse_name(raw: &str) -> Result<PromptName, ApiError> {
 }
 
 /// A prompt version by label or version (the SDK's `get_prompt`).
-#[utoipa::path(get, path = "/api/public/v2/prompts/{name}", tag = "langfuse",
+#[utoipa::path(get, path = "/api/public/v2/prompts/{name}", operation_id = "langfuse_get_prompt", tag = "langfuse",
     params(("name" = String, Path, description = "The prompt; folders percent-encoded (team-a%2Fsummarize)"),
            PickQuery),
     responses((status = 200, body = LangfusePrompt),
@@ -102,7 +102,7 @@ async fn fetch(
 }
 
 /// The project the key belongs to (the SDK's auth check).
-#[utoipa::path(get, path = "/api/public/projects", tag = "langfuse",
+#[utoipa::path(get, path = "/api/public/projects", operation_id = "langfuse_projects", tag = "langfuse",
     responses((status = 200, description = "One project: this server"),
         (status = 401, body = ErrorBody)),
     security(("basic" = [])))]
@@ -116,7 +116,7 @@ async fn projects(_key: AuthedKey) -> Json<Value> {
 }
 
 /// Creates a version (and the prompt, if new); `labels` deploy it through their policies.
-#[utoipa::path(post, path = "/api/public/v2/prompts", tag = "langfuse",
+#[utoipa::path(post, path = "/api/public/v2/prompts", operation_id = "langfuse_create_prompt", tag = "langfuse",
     request_body = CreatePromptRequest,
     responses((status = 200, body = LangfusePrompt),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -157,7 +157,7 @@ pub struct MoveLabels {
 }
 
 /// Moves labels (environments) to a version, through their approval policies.
-#[utoipa::path(patch, path = "/api/public/v2/prompts/{name}/versions/{version}", tag = "langfuse",
+#[utoipa::path(patch, path = "/api/public/v2/prompts/{name}/versions/{version}", operation_id = "langfuse_update_prompt_version", tag = "langfuse",
     params(("name" = String, Path), ("version" = u32, Path)),
     request_body = MoveLabels,
     responses((status = 200, body = LangfusePrompt),
