@@ -291,7 +291,7 @@ fn since(
         .ok_or_else(wrong)
 }
 
-fn parse_since(text: &str) -> Result<jiff::Timestamp, String> {
+pub(super) fn parse_since(text: &str) -> Result<jiff::Timestamp, String> {
     since(text, jiff::Timestamp::now(), &jiff::tz::TimeZone::system())
 }
 

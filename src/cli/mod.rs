@@ -10,6 +10,8 @@ mod evals;
 mod exchange;
 mod history;
 mod keys;
+mod monitor;
+mod observe;
 mod output;
 mod people;
 mod prompts;
@@ -111,6 +113,11 @@ enum Command {
     /// Comment threads on a version: add (or reply), list, resolve
     #[command(subcommand)]
     Comment(comments::CommentCommand),
+    /// A prompt's production metrics per version or day, with threshold breaches
+    Monitor(monitor::MonitorArgs),
+    /// Production observations: import, list, show, feedback, to-case
+    #[command(subcommand)]
+    Observe(observe::ObserveCommand),
     /// API keys of the delivery server: create, list, revoke
     #[command(subcommand)]
     Key(keys::KeyCommand),
@@ -241,6 +248,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Envs(args) => deploy::envs(&ctx, args),
         Command::Review(command) => deploy::review(&mut ctx, command),
         Command::Comment(command) => comments::run(&mut ctx, command),
+        Command::Monitor(args) => monitor::monitor(&ctx, &config, args),
+        Command::Observe(command) => observe::run(&mut ctx, &config, command),
         Command::Key(_) | Command::Serve(_) => unreachable!("handled before opening a workspace"),
         Command::Remote(command) => sync::remote(&mut ctx, command),
         Command::Sync(args) => sync::sync(&mut ctx, args),

@@ -352,6 +352,51 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (remote, record_id)
     ) STRICT;
     "#,
+    // 12: production observations and their rollups (issue 7). An observation's id is unique,
+    // so a re-send is a no-op; `body` is its validated wire form. Rollups per prompt × version
+    // × env × hour and day are upserted in the transaction that inserts the observations, and
+    // their primary key serves "one prompt over a time range". Partial indexes serve the worst
+    // observations: errors (newest first) and negative feedback (lowest first); the slowest are
+    // found by scanning the covering time index of the range, since an index on latency alone
+    // takes its inserts at random places and would cost ingestion a page write per row.
+    r#"
+    CREATE TABLE observations (
+        seq        INTEGER PRIMARY KEY,
+        id         TEXT NOT NULL UNIQUE,
+        prompt     TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        env        TEXT NOT NULL,
+        at_ms      INTEGER NOT NULL,
+        status     TEXT NOT NULL,
+        latency_us INTEGER,
+        feedback   INTEGER,
+        body       TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX observations_by_time ON observations (prompt, at_ms, latency_us, env);
+    CREATE INDEX observations_errors ON observations (prompt, at_ms) WHERE status = 'error';
+    CREATE INDEX observations_negative ON observations (prompt, feedback, at_ms)
+        WHERE feedback <= 1;
+
+    CREATE TABLE observation_rollups (
+        prompt            TEXT NOT NULL,
+        version           INTEGER NOT NULL,
+        env               TEXT NOT NULL,
+        size              TEXT NOT NULL,
+        start_ms          INTEGER NOT NULL,
+        calls             INTEGER NOT NULL,
+        errors            INTEGER NOT NULL,
+        latency_sum_us    INTEGER NOT NULL,
+        input_tokens      INTEGER NOT NULL,
+        output_tokens     INTEGER NOT NULL,
+        cost_count        INTEGER NOT NULL,
+        cost_nanos        INTEGER NOT NULL,
+        feedback_count    INTEGER NOT NULL,
+        feedback_points   INTEGER NOT NULL,
+        negative_feedback INTEGER NOT NULL,
+        latency           BLOB NOT NULL,
+        PRIMARY KEY (prompt, size, start_ms, version, env)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to

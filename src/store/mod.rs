@@ -6,6 +6,7 @@ mod comments;
 mod evals;
 mod keys;
 mod migrations;
+mod observations;
 mod people;
 mod prompts;
 mod reviews;

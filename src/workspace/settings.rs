@@ -17,6 +17,37 @@ pub struct Config {
     pub prices: std::collections::BTreeMap<String, crate::eval::pricing::ModelPrice>,
     /// Key overrides for the workbench: context → key → action.
     pub keymap: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Production monitoring: what is kept of observations, and alert thresholds.
+    pub monitor: MonitorConfig,
+}
+
+/// `[monitor]` in the config.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitorConfig {
+    /// The most characters of an observation's output kept (default 10,000).
+    pub max_output_chars: Option<usize>,
+    /// The most characters of one variable's value kept (default 2,000).
+    pub max_variable_chars: Option<usize>,
+    /// Variables whose values are never stored.
+    pub redact: Vec<String>,
+    /// `[monitor.thresholds]`, `[monitor.thresholds.env.NAME]`,
+    /// `[monitor.thresholds.prompt."NAME"]`, `[monitor.thresholds.prompt."NAME".env.NAME]`.
+    pub thresholds: crate::domain::thresholds::ThresholdConfig,
+}
+
+impl MonitorConfig {
+    /// What ingestion keeps of each observation.
+    pub fn keep_limits(&self) -> crate::domain::observation::KeepLimits {
+        let defaults = crate::domain::observation::KeepLimits::default();
+        crate::domain::observation::KeepLimits {
+            max_output_chars: self.max_output_chars.unwrap_or(defaults.max_output_chars),
+            max_variable_chars: self
+                .max_variable_chars
+                .unwrap_or(defaults.max_variable_chars),
+            redact: self.redact.clone(),
+        }
+    }
 }
 
 /// `[user]` in the config.

@@ -1,0 +1,239 @@
+//! Production observations: ingestion of batches (the server's `POST /v1/observations` and
+//! `galley observe import`), feedback that arrives later, reading them back, and turning a bad
+//! one into a test case: the refine step of the loop.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::{Value as Json, json};
+
+use crate::domain::PromptName;
+use crate::domain::eval::{AssertionSpec, TestCase};
+use crate::domain::metrics::{Rollup, RollupKey, roll_up};
+use crate::domain::observation::{
+    BatchAnswer, CallStatus, KeepLimits, Observation, Rejection, WorstKind, parse_feedback,
+    parse_observation,
+};
+use crate::store::Tx;
+
+use super::{Result, Workspace, WorkspaceError};
+
+/// How many observations one transaction of an import holds: big enough to amortise the
+/// commit, small enough that a long file does not hold the write lock for long.
+const IMPORT_CHUNK: usize = 2_000;
+
+/// A test case made from an observation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseFromObservation {
+    pub observation: String,
+    pub dataset: String,
+    /// The dataset version that holds the new case.
+    pub version: u32,
+    pub case: TestCase,
+}
+
+impl Workspace {
+    /// Validates each item of a batch and stores the good ones in one transaction, rollups
+    /// included; the bad ones come back with every problem named. A re-sent id is accepted and
+    /// changes nothing. The answer's indexes are positions in `items`.
+    pub fn ingest(&mut self, items: &[Json], limits: &KeepLimits) -> Result<BatchAnswer> {
+        let mut answer = BatchAnswer::default();
+        let mut good = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match parse_observation(item, limits) {
+                Ok(obs) => good.push(obs),
+                Err((id, reason)) => answer.rejected.push(Rejection { index, id, reason }),
+            }
+        }
+        answer.accepted = good.len();
+        answer.duplicates = self.store.write(|tx| store_batch(tx, &mut good))?;
+        Ok(answer)
+    }
+
+    /// [`Workspace::ingest`] of a batch in its wire form, `{"observations": [...]}`.
+    pub fn ingest_batch(&mut self, batch: &Json, limits: &KeepLimits) -> Result<BatchAnswer> {
+        match batch.get("observations").and_then(Json::as_array) {
+            Some(items) => self.ingest(items, limits),
+            None => Err(WorkspaceError::Refused(
+                "a batch is a JSON object {\"observations\": [...]}".into(),
+            )),
+        }
+    }
+
+    /// Ingests JSON Lines, one observation a line (blank lines skipped), in transactions of a
+    /// few thousand. The answer's indexes are 0-based line numbers; a line that is not JSON is
+    /// rejected like a malformed observation.
+    pub fn import_observations(&mut self, text: &str, limits: &KeepLimits) -> Result<BatchAnswer> {
+        let mut answer = BatchAnswer::default();
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .collect();
+        for chunk in lines.chunks(IMPORT_CHUNK) {
+            let mut items = Vec::with_capacity(chunk.len());
+            let mut line_of = Vec::with_capacity(chunk.len());
+            for &(line, text) in chunk {
+                match serde_json::from_str::<Json>(text) {
+                    Ok(item) => {
+                        items.push(item);
+                        line_of.push(line);
+                    }
+                    Err(e) => answer.rejected.push(Rejection {
+                        index: line,
+                        id: None,
+                        reason: format!("not JSON: {e}"),
+                    }),
+                }
+            }
+            let part = self.ingest(&items, limits)?;
+            answer.accepted += part.accepted;
+            answer.duplicates += part.duplicates;
+            answer
+                .rejected
+                .extend(part.rejected.into_iter().map(|r| Rejection {
+                    index: line_of[r.index],
+                    ..r
+                }));
+        }
+        answer.rejected.sort_by_key(|r| r.index);
+        Ok(answer)
+    }
+
+    /// Records feedback that arrived after its call (`{score, comment, scale}`), replacing any
+    /// earlier feedback; the rollups move with it.
+    pub fn add_feedback(&mut self, id: &str, feedback: &Json) -> Result<Observation> {
+        let feedback = parse_feedback(feedback).map_err(WorkspaceError::Refused)?;
+        self.store.write(|tx| {
+            let mut obs = tx.observation(id)?.ok_or_else(|| not_found(id))?;
+            let old = obs.feedback.replace(feedback.clone());
+            tx.update_observation_feedback(&obs)?;
+            for key in roll_up([&obs]).into_keys() {
+                tx.update_rollup(&key, |r| {
+                    if let Some(old) = &old {
+                        r.remove_feedback(old);
+                    }
+                    r.add_feedback(&feedback);
+                })?;
+            }
+            Ok(obs)
+        })
+    }
+
+    /// One observation.
+    pub fn observation(&self, id: &str) -> Result<Observation> {
+        self.store
+            .read()
+            .observation(id)?
+            .ok_or_else(|| not_found(id))
+    }
+
+    /// Up to `limit` of a prompt's observations since `since` (in `env` when given), the worst
+    /// of `kind` first.
+    pub fn worst(
+        &self,
+        prompt: &PromptName,
+        env: Option<&str>,
+        kind: WorstKind,
+        since: Option<jiff::Timestamp>,
+        limit: usize,
+    ) -> Result<Vec<Observation>> {
+        let since_ms = since.map_or(i64::MIN, |t| t.as_millisecond());
+        Ok(self
+            .store
+            .read()
+            .worst_observations(prompt.as_str(), env, kind, since_ms, limit)?)
+    }
+
+    /// Appends a test case made from observation `id` to `dataset` (created when missing), as a
+    /// new dataset version: the call's variables, and its output as a negative example (a
+    /// `not-equals` assertion), tagged `needs-rubric` until someone adds an `llm-rubric` saying
+    /// what a good answer does.
+    pub fn observation_to_case(&mut self, id: &str, dataset: &str) -> Result<CaseFromObservation> {
+        let obs = self.observation(id)?;
+        let case = case_from(&obs);
+        if self.store.read().dataset(dataset, None)?.is_none() {
+            self.create_dataset(dataset, "Cases from production observations")?;
+        }
+        let version = self.add_case(dataset, case.clone())?;
+        Ok(CaseFromObservation {
+            observation: obs.id,
+            dataset: dataset.to_string(),
+            version,
+            case,
+        })
+    }
+}
+
+fn not_found(id: &str) -> WorkspaceError {
+    WorkspaceError::Refused(format!(
+        "no observation `{id}` in this workspace (see `galley observe list PROMPT`)"
+    ))
+}
+
+/// Stores new observations (resolving content hashes to version numbers) and adds them to
+/// their rollups; returns how many were already stored.
+fn store_batch(tx: &Tx<'_>, batch: &mut [Observation]) -> Result<usize> {
+    let mut versions: HashMap<(String, String), Option<u32>> = HashMap::new();
+    let mut fresh = Vec::with_capacity(batch.len());
+    let mut duplicates = 0;
+    for obs in batch.iter_mut() {
+        if let (None, Some(hash)) = (obs.version, &obs.hash) {
+            let key = (obs.prompt.clone(), hash.clone());
+            obs.version = match versions.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let v = tx.version_with_hash(&obs.prompt, hash)?;
+                    versions.insert(key, v);
+                    v
+                }
+            };
+        }
+        if tx.insert_observation(obs)? {
+            fresh.push(&*obs);
+        } else {
+            duplicates += 1;
+        }
+    }
+    // One read and one write per rollup touched, however many calls it gained.
+    let rollups: BTreeMap<RollupKey, Rollup> = roll_up(fresh);
+    for (key, delta) in &rollups {
+        tx.update_rollup(key, |r| r.merge(delta))?;
+    }
+    Ok(duplicates)
+}
+
+/// The test case an observation becomes.
+fn case_from(obs: &Observation) -> TestCase {
+    let version = obs
+        .version
+        .map_or("unknown version".into(), |v| format!("v{v}"));
+    let what = match (&obs.status, &obs.error, &obs.feedback) {
+        (CallStatus::Error, Some(e), _) => format!("error {}", e.kind),
+        (_, _, Some(f)) if f.is_negative() => match &f.comment {
+            Some(c) => format!(
+                "negative feedback: {}",
+                crate::domain::observation::cut(c, 80)
+            ),
+            None => "negative feedback".into(),
+        },
+        _ => "production call".into(),
+    };
+    let assertions = obs
+        .output
+        .as_ref()
+        .map(|bad| vec![AssertionSpec::new("not-equals", Some(json!(bad)))])
+        .unwrap_or_default();
+    TestCase {
+        id: uuid::Uuid::now_v7().to_string(),
+        description: format!(
+            "From {} ({} {version}, {}): {what}. TODO: add an llm-rubric saying what a good answer does",
+            obs.id, obs.env, obs.timestamp
+        ),
+        vars: obs.variables.clone(),
+        expected: None,
+        assertions,
+        tags: vec!["from-production".into(), "needs-rubric".into()],
+        threshold: None,
+    }
+}
