@@ -261,7 +261,16 @@ impl Workspace {
             .iter()
             .map(|r| (r.prompt.as_str(), &r.served))
             .collect();
-        let reviews = self.reviews(false)?;
+        // The newest pending review of each prompt in each environment (reviews come newest
+        // first), looked up per cell.
+        let mut pending: BTreeMap<(String, String), u32> = BTreeMap::new();
+        for r in self.reviews(false)? {
+            if r.status == "pending" {
+                pending
+                    .entry((r.review.prompt, r.review.env))
+                    .or_insert(r.review.version);
+            }
+        }
         let mut rows = Vec::new();
         for summary in self.list(None)? {
             let name = summary.name.as_str();
@@ -271,13 +280,7 @@ impl Workspace {
                 .enumerate()
                 .map(|(i, env)| {
                     let served = served.get(name).and_then(|s| s.get(i)).and_then(|s| s.1);
-                    // Reviews come newest first.
-                    let pending = reviews
-                        .iter()
-                        .find(|r| {
-                            r.status == "pending" && r.review.prompt == name && &r.review.env == env
-                        })
-                        .map(|r| r.review.version);
+                    let pending = pending.get(&(name.to_string(), env.clone())).copied();
                     BoardCell {
                         served,
                         newer: matches!((served, summary.latest_version), (Some(s), Some(l)) if l > s),

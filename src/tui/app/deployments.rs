@@ -28,7 +28,7 @@ impl App {
         effects
     }
 
-    fn deploy_history_effects(&mut self) -> Vec<Effect> {
+    pub(super) fn deploy_history_effects(&mut self) -> Vec<Effect> {
         match self.deploys.selected_prompt().cloned() {
             Some(name) => vec![self.request(board(BoardRequest::DeployHistory(name)))],
             None => Vec::new(),

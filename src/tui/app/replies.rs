@@ -272,6 +272,10 @@ impl App {
                     Focus::ReviewQueue => {
                         self.reviews.move_selection(delta.signum() as isize);
                     }
+                    Focus::ReviewThreads => self.reviews.move_thread(delta.signum() as isize),
+                    Focus::Deploy if self.deploys.move_row(delta.signum() as isize) => {
+                        return self.deploy_history_effects();
+                    }
                     Focus::Playground => {
                         let scroll = self.playground.scroll as i32 + delta;
                         self.playground.scroll = scroll.clamp(0, u16::MAX as i32) as u16;
