@@ -264,3 +264,47 @@ fn with_the_server_down_a_sync_fails_in_one_line_and_changes_nothing() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn datasets_and_eval_summaries_travel_too() {
+    let w = World::new();
+    let World { keys, a, b, .. } = &w;
+    for g in [a, b] {
+        g.write(
+            "router.md",
+            "+++\nname = \"router\"\ntype = \"text\"\nheadings = false\n\n[variables.ticket]\ntype = \"string\"\n+++\n\n## Task {kind=instructions}\n\nRoute: {{ ticket }}\n",
+        );
+        g.write(
+            "cases.jsonl",
+            "{\"vars\": {\"ticket\": \"charged twice\"}, \"assert\": [{\"type\": \"contains\", \"value\": \"charged\"}]}\n",
+        );
+    }
+    let path = |g: &Galley, f: &str| g.path(f).to_str().unwrap().to_string();
+    ok_as(a, "ada", &["import", &path(a, "router.md")]);
+    ok_as(
+        a,
+        "ada",
+        &["dataset", "import", "tickets", &path(a, "cases.jsonl")],
+    );
+    ok_as(a, "ada", &["eval", "run", "router", "--dataset", "tickets"]);
+    // bob makes his own dataset of the same name offline: his version 1 moves to 2.
+    ok_as(
+        b,
+        "bob",
+        &["dataset", "import", "tickets", &path(b, "cases.jsonl")],
+    );
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    let out = sync_ok(b, "bob", &keys.bob, &["sync"]);
+    assert!(
+        out.contains("renumbered: dataset tickets: your unpushed version 1 is now version 2"),
+        "{out}"
+    );
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    let datasets = json_as(a, "ada", &["dataset", "list"]);
+    assert_eq!(datasets, json_as(b, "bob", &["dataset", "list"]));
+    assert_eq!(datasets[0]["version"], 2, "{datasets}");
+    let runs = json_as(a, "ada", &["eval", "list"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
+    assert_eq!(runs, json_as(b, "bob", &["eval", "list"]));
+    w.assert_audits_ok();
+}

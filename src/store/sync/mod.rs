@@ -409,3 +409,6 @@ pub(super) fn stamp_existing_records(conn: &Connection) -> Result<(), StoreError
     conn.execute_batch(LOG_TRIGGERS)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

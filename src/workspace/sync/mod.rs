@@ -282,6 +282,8 @@ impl Workspace {
                 tx.mark_known(remote, record.id(), pulled.seq)?;
             }
             tx.set_pull_cursor(remote, cursor, page.head)?;
+            // Pulled records are logged here too; keep the push watermark past them.
+            tx.advance_pushed_through(remote)?;
             Ok((fresh, notes))
         })
     }

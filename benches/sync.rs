@@ -1,0 +1,172 @@
+//! Sync speed, whole processes: the real `galley serve` and `galley sync` (release build).
+//!
+//! `cargo bench --bench sync [-- --prompts 1000 --versions 10 --runs 20]`
+//!
+//! 1. push: a workspace of 1,000 prompts × 10 versions (10,000 versions) into an empty server;
+//! 2. pull: those 10,000 versions into an empty workspace;
+//! 3. nothing new: `galley sync` (pull then push) on an up-to-date workspace, median of `--runs`;
+//!    and the same sync in-process (`Workspace::sync`, no process start), median of `--runs`.
+//!
+//! Prints one table row per figure (the table of `benches/README.md`).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use galley::domain::keys::Scope;
+use galley::domain::people::Role;
+use galley::domain::{PromptContent, PromptName, PromptType};
+use galley::workspace::Workspace;
+use galley::workspace::sync::SyncDirection;
+
+const KEY_ENV: &str = "GALLEY_BENCH_KEY";
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn galley(db: &Path, user: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_galley"));
+    cmd.arg("--db")
+        .arg(db)
+        .env("GALLEY_USER", user)
+        .env("USER", user)
+        .env("GALLEY_CONFIG", db.with_extension("no-config.toml"))
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Runs `galley ARGS` to completion and returns its wall time; panics on failure.
+fn timed(db: &Path, user: &str, secret: &str, args: &[&str]) -> Duration {
+    let started = Instant::now();
+    let out = galley(db, user)
+        .env(KEY_ENV, secret)
+        .args(args)
+        .output()
+        .expect("galley runs");
+    let took = started.elapsed();
+    assert!(out.status.success(), "galley {args:?}: {out:?}");
+    took
+}
+
+fn serve(db: &Path) -> (Child, String) {
+    let mut child = galley(db, "root")
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("galley serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read the address");
+    let url = line.trim().trim_start_matches("listening on ").to_string();
+    (child, url)
+}
+
+fn build_client(db: &Path, prompts: usize, versions: usize) {
+    let mut ws = Workspace::open(db, "ada").expect("client workspace");
+    for i in 0..prompts {
+        let name = PromptName::parse(&format!("bench/p{i:05}")).unwrap();
+        ws.create_prompt(&name, PromptContent::blank(PromptType::Text), &[], "v1")
+            .unwrap();
+        for v in 2..=versions {
+            ws.set_section_body(&name, "instructions", &format!("Answer, take {v}."))
+                .unwrap();
+            ws.commit(&name, &format!("v{v}"), false).unwrap();
+        }
+    }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn row(what: &str, took: Duration, target: &str) {
+    println!(
+        "| {what} | {:.1} ms | {target} |",
+        took.as_secs_f64() * 1000.0
+    );
+}
+
+fn main() {
+    let prompts = arg("--prompts", 1_000);
+    let versions = arg("--versions", 10);
+    let runs = arg("--runs", 20).max(1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (server_db, a_db, b_db) = (
+        dir.path().join("server.db"),
+        dir.path().join("a.db"),
+        dir.path().join("b.db"),
+    );
+    let secret = {
+        let mut ws = Workspace::open(&server_db, "root").unwrap();
+        ws.add_user("root", Role::Admin, &[]).unwrap();
+        ws.add_user("ada", Role::Author, &[]).unwrap();
+        ws.create_key("bench", Scope::Write, Some("ada"))
+            .unwrap()
+            .secret
+    };
+    eprintln!("building {prompts} prompts × {versions} versions...");
+    build_client(&a_db, prompts, versions);
+    let (mut server, url) = serve(&server_db);
+    for db in [&a_db, &b_db] {
+        let out = galley(db, "ada")
+            .args(["remote", "add", "origin", &url, "--key-env", KEY_ENV])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let total = prompts * versions;
+    println!("| what | time | target |");
+    println!("|---|---|---|");
+    row(
+        &format!("`galley sync push`: {total} versions into an empty server"),
+        timed(&a_db, "ada", &secret, &["sync", "push"]),
+        "< 5 s",
+    );
+    row(
+        &format!("`galley sync pull`: {total} versions into an empty workspace"),
+        timed(&b_db, "ada", &secret, &["sync", "pull"]),
+        "< 5 s",
+    );
+    let idle: Vec<Duration> = (0..runs)
+        .map(|_| timed(&b_db, "ada", &secret, &["sync"]))
+        .collect();
+    row(
+        "`galley sync` with nothing new (whole process, median)",
+        median(idle),
+        "< 50 ms",
+    );
+    // SAFETY of set_var: single-threaded here, before the runtime starts.
+    unsafe { std::env::set_var(KEY_ENV, &secret) };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut ws = Workspace::open(&b_db, "ada").unwrap();
+    let idle: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let report = runtime
+                .block_on(ws.sync(None, SyncDirection::Both))
+                .expect("sync");
+            assert_eq!((report.pulled, report.pushed), (0, 0));
+            started.elapsed()
+        })
+        .collect();
+    row(
+        "`Workspace::sync` with nothing new (in-process, median)",
+        median(idle),
+        "< 50 ms",
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
