@@ -233,7 +233,7 @@ fn with_the_server_down_a_sync_fails_in_one_line_and_changes_nothing() {
             lines[0].starts_with("error: cannot reach remote `origin` at http://127.0.0.1:"),
             "{out:#?}"
         );
-        assert!(lines[0].contains("nothing changed"), "{out:#?}");
+        assert!(lines[0].contains("sync again when it is up"), "{out:#?}");
     }
     let after = (
         json_as(a, "ada", &["log", P]),

@@ -32,7 +32,7 @@ pub enum SyncError {
         cause: String,
     },
     #[error(
-        "cannot reach remote `{remote}` at {url}: {cause} (nothing changed; sync again when it is up)"
+        "cannot reach remote `{remote}` at {url}: {cause} (sync again when it is up: it resumes where it stopped)"
     )]
     Unreachable {
         remote: String,

@@ -80,12 +80,11 @@ pub(super) fn store(tx: &Tx<'_>, record: &Record) -> Result<()> {
                 return Ok(());
             }
             tx.store_resolution_record(r, comment)?;
-            (
-                &r.resolved_by,
-                "comment.resolve".to_string(),
-                "",
-                json!({"comment": comment}),
-            )
+            let prompt = tx.comment(comment)?.map(|c| c.prompt).unwrap_or_default();
+            let at = now();
+            let details = json!({"comment": comment, "record": r.id, "via": "sync"});
+            tx.append_audit(&r.resolved_by, &at, "comment.resolve", &prompt, &details)?;
+            return Ok(());
         }
         Record::Deployment(r) => {
             tx.ensure_environment(&r.env, &at)?;
