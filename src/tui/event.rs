@@ -152,6 +152,7 @@ pub enum BoardRequest {
         version: u32,
         env: String,
         reviewers: Vec<String>,
+        note: String,
     },
     Decide {
         review: i64,

@@ -86,3 +86,15 @@ fn deploy_blocked_by_the_policy() {
     assert!(!h.app.deploy_confirm.as_ref().unwrap().preview.allowed());
     both_sizes(&mut h, "deploy_blocked");
 }
+
+#[test]
+fn approving_your_own_version_is_refused_in_place() {
+    let mut h = demo_for_ada();
+    h.press("5");
+    h.press("G"); // #1: support/triage v3, which ada wrote
+    h.press("a");
+    h.press("Mine, and fine");
+    h.enter();
+    assert!(h.app.popup.is_some());
+    both_sizes(&mut h, "review_self_approval");
+}

@@ -85,6 +85,8 @@ fn author_and_reviewer_take_a_version_to_production_and_back() {
     alice.enter();
     alice.press("bob");
     alice.enter();
+    alice.press("Tickets were misrouted");
+    alice.enter();
     assert!(alice.app.popup.is_none(), "{}", status(&alice));
     let reviews = alice.ws.reviews(false).unwrap();
     let review = &reviews[0];

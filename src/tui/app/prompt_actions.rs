@@ -244,6 +244,7 @@ impl App {
             | Purpose::CommentReply { .. }
             | Purpose::RequestReviewEnv { .. }
             | Purpose::RequestReviewers { .. }
+            | Purpose::RequestReviewNote { .. }
             | Purpose::DiffEnv { .. } => return self.on_submit_review(purpose, value, popup),
             Purpose::DeployVersion { .. } => return self.on_submit_deploy(purpose, value),
             Purpose::GradeVerdict | Purpose::GradeNote { .. } | Purpose::CompareVersion => {

@@ -236,20 +236,37 @@ impl App {
                 return Vec::new();
             }
             Purpose::RequestReviewers { version, env } => {
-                let Some(name) = self.board_prompt() else {
-                    return Vec::new();
-                };
                 let reviewers = value
                     .split([',', ' '])
                     .map(str::trim)
                     .filter(|r| !r.is_empty())
                     .map(str::to_string)
                     .collect();
+                self.popup = Some(Popup::input(
+                    &format!("A note for the reviewers of v{version} → {env} (optional)"),
+                    "",
+                    Purpose::RequestReviewNote {
+                        version,
+                        env,
+                        reviewers,
+                    },
+                ));
+                return Vec::new();
+            }
+            Purpose::RequestReviewNote {
+                version,
+                env,
+                reviewers,
+            } => {
+                let Some(name) = self.board_prompt() else {
+                    return Vec::new();
+                };
                 BoardRequest::RequestReview {
                     name,
                     version,
                     env,
                     reviewers,
+                    note: value,
                 }
             }
             Purpose::DiffEnv { version } => {

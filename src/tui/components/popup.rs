@@ -71,13 +71,18 @@ pub enum Purpose {
         review: i64,
         comment: i64,
     },
-    /// The environment a review of `version` is for, then its reviewers.
+    /// The environment a review of `version` is for, then its reviewers, then a note.
     RequestReviewEnv {
         version: u32,
     },
     RequestReviewers {
         version: u32,
         env: String,
+    },
+    RequestReviewNote {
+        version: u32,
+        env: String,
+        reviewers: Vec<String>,
     },
     /// The environment whose served version `version` is diffed against.
     DiffEnv {
@@ -271,7 +276,11 @@ impl Popup {
                 error,
                 ..
             } => {
-                let rect = centered(area, 60, 5 + u16::from(error.is_some()));
+                // The error wraps: a refusal is read in full, not cut at the popup's edge.
+                let error_rows = error
+                    .as_ref()
+                    .map_or(0, |e| (e.chars().count() + 2).div_ceil(56) as u16);
+                let rect = centered(area, 60, 5 + error_rows);
                 frame.render_widget(Clear, rect);
                 let block = pane(format!(" {title} "), theme, true)
                     .title_bottom(hint("Enter ok · Esc cancel", theme));
@@ -284,7 +293,8 @@ impl Popup {
                 frame.render_widget(&*field, line);
                 if let Some(e) = error {
                     frame.render_widget(
-                        Paragraph::new(Span::styled(format!("✗ {e}"), theme.error())),
+                        Paragraph::new(Span::styled(format!("✗ {e}"), theme.error()))
+                            .wrap(Wrap { trim: true }),
                         err,
                     );
                 }

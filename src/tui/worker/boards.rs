@@ -14,8 +14,9 @@ pub(super) fn run(ws: &mut Workspace, request: BoardRequest) -> Result<BoardRepl
             version,
             env,
             reviewers,
+            note,
         } => BoardReply::Requested(Box::new(
-            ws.request_review(&name, version, &env, &reviewers, "")?,
+            ws.request_review(&name, version, &env, &reviewers, &note)?,
         )),
         BoardRequest::Decide {
             review,
