@@ -311,3 +311,66 @@ fn an_empty_range_says_what_to_do() {
     let bad = g.fails(&["monitor", "Router"], 2);
     assert!(bad.stderr.contains("prompt name"), "{}", bad.stderr);
 }
+
+#[test]
+fn the_demo_tells_the_story_of_a_bad_deployment_rolled_back() {
+    let g = Galley::new();
+    let first = g.json(&["demo"]);
+    let stored = first["observations"].as_u64().unwrap();
+    assert!(stored > 3000, "a month of calls: {first}");
+    let config = "[monitor.thresholds]\nerror_rate = 0.05\np95_latency_ms = 5000\nmin_calls = 50\n";
+    let days = with_config(
+        &g,
+        config,
+        &[
+            "monitor",
+            "support/triage",
+            "--since",
+            "30d",
+            "--by",
+            "day",
+            "--env",
+            "production",
+        ],
+    )
+    .stdout;
+    let breached: Vec<&str> = days.lines().filter(|l| l.contains("BREACH")).collect();
+    assert_eq!(
+        breached.len(),
+        2,
+        "the two days v4 served production:\n{days}"
+    );
+    for line in breached {
+        assert!(
+            line.contains("BREACH error rate") && line.contains("BREACH p95"),
+            "{line}"
+        );
+    }
+    let versions = g.json(&[
+        "monitor",
+        "support/triage",
+        "--since",
+        "30d",
+        "--env",
+        "production",
+    ]);
+    let served: Vec<u64> = versions["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(served, [2, 3, 4]);
+    let errors = g.json(&[
+        "observe",
+        "list",
+        "support/triage",
+        "--worst",
+        "errors",
+        "-n",
+        "3",
+    ]);
+    assert_eq!(errors.as_array().unwrap().len(), 3);
+    // Running the demo again re-sends the same calls: nothing changes.
+    assert_eq!(g.json(&["demo"])["observations"], 0);
+}

@@ -135,7 +135,26 @@ fn cells_of(m: &Metrics) -> Vec<String> {
         ms(m.latency_p95_ms),
         ms(m.latency_p99_ms),
         m.cost_per_call_usd.map_or("-".into(), format_usd),
-        format!("{}/{}", m.input_tokens, m.output_tokens),
+        format!("{}/{}", compact(m.input_tokens), compact(m.output_tokens)),
         feedback,
     ]
+}
+
+/// A count people read at a glance: `950`, `12.3k`, `644k`, `1.2M`.
+fn compact(n: u64) -> String {
+    match n {
+        0..10_000 => n.to_string(),
+        10_000..100_000 => format!("{:.1}k", n as f64 / 1e3),
+        100_000..1_000_000 => format!("{}k", n / 1000),
+        _ => format!("{:.1}M", n as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_are_compact() {
+        let shown: Vec<String> = [950, 12_345, 643_997, 1_234_567].map(super::compact).into();
+        assert_eq!(shown, ["950", "12.3k", "643k", "1.2M"]);
+    }
 }

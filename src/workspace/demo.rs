@@ -27,6 +27,8 @@ struct Script {
     policy: Vec<DemoPolicy>,
     #[serde(default)]
     step: Vec<Step>,
+    #[serde(default)]
+    traffic: Option<super::demo_traffic::DemoTraffic>,
 }
 
 #[derive(Deserialize)]
@@ -187,6 +189,8 @@ pub struct DemoReport {
     pub reviews: usize,
     pub comments: usize,
     pub deployments: usize,
+    /// Production observations stored (none when they already were).
+    pub observations: usize,
     /// Whether the demo turned the identity override on (so `--user`/`GALLEY_USER` may act as
     /// the demo's people).
     pub identity_override: bool,
@@ -264,6 +268,9 @@ impl Workspace {
             report.runs += 1;
         }
         self.replay_workflow(users, policies, steps, &mut report)?;
+        if let Some(traffic) = &script.traffic {
+            report.observations = self.replay_traffic(traffic)?;
+        }
         Ok(report)
     }
 

@@ -8,6 +8,7 @@ mod comments;
 mod datasets;
 mod delivery;
 mod demo;
+mod demo_traffic;
 mod deploy;
 mod deploy_preview;
 mod drafts;
