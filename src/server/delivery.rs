@@ -104,7 +104,8 @@ async fn fetch(
     let env = query.env();
     key.require_read(&env)?;
     let name = parse_name(&raw)?;
-    let generation = state.generation();
+    // The key check just asked the file for changes.
+    let generation = state.known_generation();
     let cached = match state.bodies().get(&env, name.as_str(), generation) {
         Some(body) => body,
         None => {

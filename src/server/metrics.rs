@@ -21,7 +21,9 @@ struct Series {
 /// The server's counters.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+    /// (method, route, status) and its series. A short list searched in place: a lookup
+    /// allocates nothing, which matters at tens of thousands of requests a second.
+    requests: Mutex<Vec<((String, String, u16), Series)>>,
     served: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -29,9 +31,17 @@ impl Metrics {
     /// Counts one answered request on `route` (the route's pattern, not the raw path).
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        let series = requests
-            .entry((method.to_string(), route.to_string(), status))
-            .or_default();
+        let found = requests
+            .iter()
+            .position(|((m, r, s), _)| *s == status && m == method && r == route);
+        let i = found.unwrap_or_else(|| {
+            requests.push((
+                (method.to_string(), route.to_string(), status),
+                Series::default(),
+            ));
+            requests.len() - 1
+        });
+        let series = &mut requests[i].1;
         series.count += 1;
         series.sum += seconds;
         if let Some(i) = BUCKETS.iter().position(|b| seconds <= *b) {
@@ -53,7 +63,10 @@ impl Metrics {
     /// Everything, in Prometheus text exposition format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let mut requests: Vec<(&(String, String, u16), &Series)> = Vec::new();
+        let guard = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        requests.extend(guard.iter().map(|(k, s)| (k, s)));
+        requests.sort_by(|a, b| a.0.cmp(b.0));
         out.push_str("# HELP galley_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE galley_http_requests_total counter\n");
         for ((method, route, status), s) in requests.iter() {
@@ -89,6 +102,7 @@ impl Metrics {
             );
         }
         drop(requests);
+        drop(guard);
         let served = self.served.lock().unwrap_or_else(|p| p.into_inner());
         out.push_str("# HELP galley_prompts_served_total Prompts delivered, by environment.\n");
         out.push_str("# TYPE galley_prompts_served_total counter\n");

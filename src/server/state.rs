@@ -135,6 +135,12 @@ impl AppState {
         self.0.generation.load(Ordering::Acquire)
     }
 
+    /// The generation [`Self::generation`] last saw, without checking the file again: for a
+    /// handler whose key extraction (which checks) ran moments before in the same request.
+    pub fn known_generation(&self) -> u64 {
+        self.0.generation.load(Ordering::Acquire)
+    }
+
     /// The active key these credentials belong to. Keys are cached only until the workspace
     /// file changes, so a revocation takes effect on the next request.
     pub async fn authenticate(
