@@ -45,15 +45,9 @@ impl App {
     }
 
     pub(super) fn focus_ring(&self) -> Vec<Focus> {
-        match self.view {
-            View::Review if self.reviews.detail.is_some() => {
-                return vec![Focus::ReviewQueue, Focus::ReviewDiff, Focus::ReviewThreads];
-            }
-            View::Review => return vec![Focus::ReviewQueue],
-            View::Deploy => return vec![Focus::Deploy],
-            _ => {}
-        }
-        if self.open.is_none() {
+        // The Review and Deploy views are about every prompt: no prompt needs to be open.
+        let per_prompt = !matches!(self.view, View::Review | View::Deploy);
+        if per_prompt && self.open.is_none() {
             return vec![Focus::List];
         }
         match self.view {
@@ -83,7 +77,11 @@ impl App {
                 Focus::EvalResults,
                 Focus::EvalDetail,
             ],
-            View::Review | View::Deploy => unreachable!("answered above"),
+            View::Review if self.reviews.detail.is_some() => {
+                vec![Focus::ReviewQueue, Focus::ReviewDiff, Focus::ReviewThreads]
+            }
+            View::Review => vec![Focus::ReviewQueue],
+            View::Deploy => vec![Focus::Deploy],
         }
     }
 
