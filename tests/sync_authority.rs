@@ -163,3 +163,36 @@ fn keys_are_checked_before_anything_is_exchanged() {
             .contains("refused the key")
     );
 }
+
+#[test]
+fn a_record_larger_than_the_server_takes_is_refused_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = dir.path().join("server.db");
+    let keys = sync_support::prepare_server(&server_db);
+    let mut config = galley::server::ServeConfig::new(server_db.clone());
+    config.body_limit = 64 * 1024;
+    let server = sync_support::Server::start_with(config);
+    let a = &common::Galley::new();
+    sync_support::add_origin(a, "ada", &server.url);
+    for name in ["a/first", "b/huge", "c/last"] {
+        ok_as(a, "ada", &["new", name]);
+    }
+    let huge = "word ".repeat(20_000);
+    ok_as(a, "ada", &["set", "b/huge", "1", "--text", &huge]);
+    ok_as(a, "ada", &["commit", "b/huge", "-m", "long"]);
+    let out = with_key(a, "ada", &keys.ada, &["sync", "push"]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(
+        out.stdout
+            .contains("rejected: version 2 of b/huge: too large for the server"),
+        "{out:#?}"
+    );
+    assert!(out.stdout.contains("pushed 3"), "{out:#?}");
+    let listed = json_on(&server_db, "root", &["list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+    let status = json_as(a, "ada", &["sync", "status"]);
+    assert_eq!(
+        (status[0]["ahead"].as_i64(), status[0]["rejected"].as_i64()),
+        (Some(0), Some(1))
+    );
+}

@@ -28,10 +28,16 @@ pub struct Server {
 impl Server {
     /// Serves `db` on a free loopback port.
     pub fn start(db: &Path) -> Self {
+        Self::start_with(ServeConfig::new(db.to_path_buf()))
+    }
+
+    /// Serves with `config` (its address aside) on a free loopback port.
+    pub fn start_with(config: ServeConfig) -> Self {
+        let db = config.db.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.set_nonblocking(true).expect("non-blocking");
         let url = format!("http://{}", listener.local_addr().expect("address"));
-        let state = AppState::open(ServeConfig::new(db.to_path_buf())).expect("server state");
+        let state = AppState::open(config).expect("server state");
         let app = galley::server::router(state);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -52,7 +58,7 @@ impl Server {
         });
         Self {
             url,
-            db: db.to_path_buf(),
+            db,
             stop: Some(stop),
             thread: Some(thread),
         }

@@ -7,6 +7,7 @@
 
 mod accept;
 mod apply;
+mod push;
 
 use serde::Serialize;
 
@@ -14,12 +15,9 @@ use crate::store::RemoteRow;
 use crate::sync::SyncError;
 use crate::sync::client::SyncClient;
 use crate::sync::records::Record;
-use crate::sync::wire::{MAX_BATCH, PullReply, PushReply, PushRequest, RecordStatus};
+use crate::sync::wire::{MAX_BATCH, PullReply};
 
 use super::{Result, Workspace, WorkspaceError, now};
-
-/// The most bytes of records one push request carries (the server's body limit is 1 MiB).
-const MAX_PUSH_BYTES: usize = 768 * 1024;
 
 /// Which way a sync goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -286,108 +284,5 @@ impl Workspace {
             tx.advance_pushed_through(remote)?;
             Ok((fresh, notes))
         })
-    }
-
-    async fn push_to(
-        &mut self,
-        client: &SyncClient,
-        remote: &str,
-        report: &mut SyncReport,
-    ) -> std::result::Result<(), SyncError> {
-        let mut after = self
-            .store
-            .read()
-            .remote(remote)?
-            .map_or(0, |r| r.pushed_through);
-        loop {
-            let (batch, last) = self.next_push_batch(remote, after)?;
-            if batch.is_empty() {
-                break;
-            }
-            let reply = client
-                .push(&PushRequest {
-                    records: batch.clone(),
-                })
-                .await?;
-            self.note_push_reply(remote, &batch, &reply, report)?;
-            after = last;
-        }
-        self.store.write(|tx| tx.advance_pushed_through(remote))?;
-        Ok(())
-    }
-
-    /// The next records to push after local position `after` (at most [`MAX_BATCH`] and about
-    /// [`MAX_PUSH_BYTES`]), and the position of the last one.
-    fn next_push_batch(&self, remote: &str, after: i64) -> Result<(Vec<Record>, i64)> {
-        let tx = self.store.read();
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        let mut last = after;
-        for entry in tx.unpushed(remote, after, MAX_BATCH)? {
-            let Some(record) = tx.load_record(&entry.kind, &entry.record_id)? else {
-                last = entry.seq;
-                continue;
-            };
-            let size = serde_json::to_vec(&record).map_or(0, |v| v.len());
-            if !batch.is_empty() && bytes + size > MAX_PUSH_BYTES {
-                break;
-            }
-            bytes += size;
-            batch.push(record);
-            last = entry.seq;
-        }
-        Ok((batch, last))
-    }
-
-    fn note_push_reply(
-        &mut self,
-        remote: &str,
-        batch: &[Record],
-        reply: &PushReply,
-        report: &mut SyncReport,
-    ) -> std::result::Result<(), SyncError> {
-        if reply.results.len() != batch.len() {
-            return Err(SyncError::BadReply {
-                remote: remote.to_string(),
-                cause: format!(
-                    "{} results for {} records",
-                    reply.results.len(),
-                    batch.len()
-                ),
-            });
-        }
-        let at = now();
-        self.store.write(|tx| {
-            for (record, result) in batch.iter().zip(&reply.results) {
-                let seq = result.seq.unwrap_or(0);
-                let reason = result.reason.clone().unwrap_or_default();
-                match result.status {
-                    RecordStatus::Accepted => {
-                        tx.mark_known(remote, record.id(), seq)?;
-                        report.pushed += 1;
-                    }
-                    RecordStatus::Duplicate => {
-                        tx.mark_known(remote, record.id(), seq)?;
-                        report.already_there += 1;
-                    }
-                    RecordStatus::Rejected | RecordStatus::Conflict => {
-                        let retry = result.status == RecordStatus::Conflict;
-                        if !retry {
-                            tx.mark_rejected(remote, record.id(), &reason, &at)?;
-                        }
-                        report.refused.push(Refused {
-                            id: record.id().to_string(),
-                            record: record.describe(),
-                            reason,
-                            retry,
-                        });
-                    }
-                }
-            }
-            tx.set_server_head(remote, reply.head)?;
-            tx.catch_up_pull_cursor(remote)?;
-            Ok::<_, WorkspaceError>(())
-        })?;
-        Ok(())
     }
 }
