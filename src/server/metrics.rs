@@ -18,12 +18,15 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// (method, route, status) of a request series.
+type SeriesKey = (String, String, u16);
+
 /// The server's counters.
 #[derive(Default)]
 pub struct Metrics {
     /// (method, route, status) and its series. A short list searched in place: a lookup
     /// allocates nothing, which matters at tens of thousands of requests a second.
-    requests: Mutex<Vec<((String, String, u16), Series)>>,
+    requests: Mutex<Vec<(SeriesKey, Series)>>,
     served: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -63,7 +66,7 @@ impl Metrics {
     /// Everything, in Prometheus text exposition format (version 0.0.4).
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let mut requests: Vec<(&(String, String, u16), &Series)> = Vec::new();
+        let mut requests: Vec<(&SeriesKey, &Series)> = Vec::new();
         let guard = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         requests.extend(guard.iter().map(|(k, s)| (k, s)));
         requests.sort_by(|a, b| a.0.cmp(b.0));
