@@ -356,3 +356,24 @@ fn a_bad_production_answer_becomes_a_failing_test_case() {
     let missing = g.fails(&["observe", "to-case", "nope", "--dataset", "from-prod"], 1);
     assert!(missing.stderr.contains("no observation `nope`"));
 }
+
+#[test]
+fn windows_line_ends_and_invalid_utf8_lines_are_handled_per_line() {
+    let g = Galley::new();
+    let good = obs("crlf", json!({})).to_string();
+    let mut bytes = format!("{good}\r\n").into_bytes();
+    bytes.extend_from_slice(b"{\"id\": \"\xff\"}\r\n");
+    let file = g.path("mixed.jsonl");
+    std::fs::write(&file, bytes).unwrap();
+    let out = g.run(&["--json", "observe", "import", file.to_str().unwrap()]);
+    assert_eq!(out.code, 1);
+    let answer = out.json();
+    assert_eq!(answer["accepted"], 1);
+    assert_eq!(answer["rejected"][0]["index"], 1);
+    assert!(
+        answer["rejected"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not JSON")
+    );
+}

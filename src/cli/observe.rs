@@ -1,6 +1,5 @@
 //! `galley observe import|list|show|to-case`: production observations, offline.
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -146,18 +145,16 @@ pub fn run(ctx: &mut Ctx, config: &Config, command: ObserveCommand) -> anyhow::R
 }
 
 fn import(ctx: &mut Ctx, config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
-    let text = if file.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read standard input")?;
-        text
+    let limits = config.monitor.keep_limits();
+    let answer = if file.as_os_str() == "-" {
+        ctx.workspace
+            .import_observations(std::io::stdin().lock(), &limits)?
     } else {
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?
+        let opened =
+            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+        ctx.workspace
+            .import_observations(std::io::BufReader::new(opened), &limits)?
     };
-    let answer = ctx
-        .workspace
-        .import_observations(&text, &config.monitor.keep_limits())?;
     if ctx.json {
         output::print_json(&answer)?;
     } else {

@@ -60,44 +60,62 @@ impl Workspace {
         }
     }
 
-    /// Ingests JSON Lines, one observation a line (blank lines skipped), in transactions of a
-    /// few thousand. The answer's indexes are 0-based line numbers; a line that is not JSON is
-    /// rejected like a malformed observation.
-    pub fn import_observations(&mut self, text: &str, limits: &KeepLimits) -> Result<BatchAnswer> {
+    /// Ingests JSON Lines read from `input`, one observation a line (blank lines skipped), in
+    /// transactions of a few thousand, so a file of any size is streamed. The answer's indexes
+    /// are 0-based line numbers; a line that is not JSON is rejected like a malformed
+    /// observation.
+    pub fn import_observations(
+        &mut self,
+        input: impl std::io::BufRead,
+        limits: &KeepLimits,
+    ) -> Result<BatchAnswer> {
         let mut answer = BatchAnswer::default();
-        let lines: Vec<(usize, &str)> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .collect();
-        for chunk in lines.chunks(IMPORT_CHUNK) {
-            let mut items = Vec::with_capacity(chunk.len());
-            let mut line_of = Vec::with_capacity(chunk.len());
-            for &(line, text) in chunk {
-                match serde_json::from_str::<Json>(text) {
-                    Ok(item) => {
-                        items.push(item);
-                        line_of.push(line);
-                    }
-                    Err(e) => answer.rejected.push(Rejection {
-                        index: line,
-                        id: None,
-                        reason: format!("not JSON: {e}"),
-                    }),
-                }
+        let mut items = Vec::with_capacity(IMPORT_CHUNK);
+        let mut line_of = Vec::with_capacity(IMPORT_CHUNK);
+        for (line, bytes) in input.split(b'\n').enumerate() {
+            let bytes = bytes.map_err(|e| WorkspaceError::io(format!("line {}", line + 1), e))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
             }
-            let part = self.ingest(&items, limits)?;
-            answer.accepted += part.accepted;
-            answer.duplicates += part.duplicates;
-            answer
-                .rejected
-                .extend(part.rejected.into_iter().map(|r| Rejection {
-                    index: line_of[r.index],
-                    ..r
-                }));
+            match serde_json::from_slice::<Json>(&bytes) {
+                Ok(item) => {
+                    items.push(item);
+                    line_of.push(line);
+                }
+                Err(e) => answer.rejected.push(Rejection {
+                    index: line,
+                    id: None,
+                    reason: format!("not JSON: {e}"),
+                }),
+            }
+            if items.len() == IMPORT_CHUNK {
+                self.import_chunk(&mut items, &mut line_of, limits, &mut answer)?;
+            }
         }
+        self.import_chunk(&mut items, &mut line_of, limits, &mut answer)?;
         answer.rejected.sort_by_key(|r| r.index);
         Ok(answer)
+    }
+
+    fn import_chunk(
+        &mut self,
+        items: &mut Vec<Json>,
+        line_of: &mut Vec<usize>,
+        limits: &KeepLimits,
+        answer: &mut BatchAnswer,
+    ) -> Result<()> {
+        let part = self.ingest(items, limits)?;
+        answer.accepted += part.accepted;
+        answer.duplicates += part.duplicates;
+        answer
+            .rejected
+            .extend(part.rejected.into_iter().map(|r| Rejection {
+                index: line_of[r.index],
+                ..r
+            }));
+        items.clear();
+        line_of.clear();
+        Ok(())
     }
 
     /// Records feedback that arrived after its call (`{score, comment, scale}`), replacing any
