@@ -98,3 +98,26 @@ fn approving_your_own_version_is_refused_in_place() {
     assert!(h.app.popup.is_some());
     both_sizes(&mut h, "review_self_approval");
 }
+
+#[test]
+fn clicking_a_cell_of_the_matrix_selects_it_and_its_history() {
+    use galley::tui::event::Event;
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut h = demo_for_ada();
+    h.press("6");
+    crate::screen::draw(&mut h, 80, 24);
+    // Row 0 is the tab bar, 1 the border, 2 the header: the first prompt is on row 3; staging's
+    // column starts a little right of the middle.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 44,
+        row: 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    let effects = h.app.update(Event::Mouse(click), h.now);
+    h.run(effects);
+    assert_eq!(h.app.deploys.selected_env(), Some("staging"));
+    let first = h.app.deploys.selected_prompt().unwrap().clone();
+    assert_eq!(first.as_str(), "eng/code-review");
+    assert_eq!(h.app.deploys.history.as_ref().map(|(n, _)| n), Some(&first));
+}

@@ -227,6 +227,7 @@ impl App {
             || self.help.is_some()
             || self.palette.is_some()
             || self.eval_setup.is_some()
+            || self.deploy_confirm.is_some()
         {
             return Vec::new();
         }
@@ -298,6 +299,12 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 self.focus = pane;
                 match pane {
+                    // The matrix's header takes the first row.
+                    Focus::Deploy if mouse.row > rect.y + 1 => {
+                        if self.deploys.click(row - 1, mouse.column) {
+                            return self.deploy_history_effects();
+                        }
+                    }
                     Focus::List if mouse.row > rect.y => {
                         let before = self.list.selected_name().cloned();
                         if self.list.click(row) {

@@ -29,6 +29,8 @@ pub struct DeployView {
     offset: usize,
     /// The deployment history of a prompt (all environments, oldest first).
     pub history: Option<(PromptName, Vec<DeploymentRow>)>,
+    /// Where the last draw put the environment columns: their left edge and width.
+    columns: (u16, u16),
 }
 
 impl DeployView {
@@ -100,6 +102,23 @@ impl DeployView {
         self.col = (self.col as isize + step).clamp(0, count.saturating_sub(1) as isize) as usize;
     }
 
+    /// Selects the cell drawn at body row `row` and terminal column `x`; true when the prompt
+    /// changed.
+    pub fn click(&mut self, row: usize, x: u16) -> bool {
+        let (left, width) = self.columns;
+        if x >= left && width > 0 {
+            let envs = self.board.as_ref().map_or(0, |b| b.environments.len());
+            self.col = (usize::from((x - left) / width)).min(envs.saturating_sub(1));
+        }
+        let count = self.board.as_ref().map_or(0, |b| b.rows.len());
+        let index = self.offset + row;
+        let changed = index < count && index != self.row;
+        if index < count {
+            self.row = index;
+        }
+        changed
+    }
+
     /// Draws the matrix and, under it, the selected cell's history.
     pub fn draw(&mut self, frame: &mut Frame, area: Rect, theme: Theme, focused: bool) {
         let history_rows = self.cell_history().len() as u16;
@@ -139,6 +158,7 @@ impl DeployView {
             .unwrap_or(6);
         let name_width = (longest + 2).clamp(8, 30).min(width / 3);
         let cell_width = (width.saturating_sub(name_width) / envs).max(6);
+        self.columns = (inner.x + name_width as u16, cell_width as u16);
         let mut header = vec![Span::styled(
             format!("{:<name_width$}", "prompt"),
             theme.title(),
