@@ -237,6 +237,16 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// The prompts with rollups starting at or after `from_ms`, by name.
+    pub fn observed_prompts(&self, from_ms: i64) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT prompt FROM observation_rollups
+             WHERE size = 'hour' AND start_ms >= ?1 ORDER BY prompt",
+        )?;
+        let rows = stmt.query_map([from_ms], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The number of `prompt`'s version whose content hash starts with `hash`, if exactly one
     /// does.
     pub fn version_with_hash(&self, prompt: &str, hash: &str) -> Result<Option<u32>, StoreError> {

@@ -50,7 +50,7 @@ pub use environments::{EnvironmentInfo, PolicyChange};
 pub use error::{Result, WorkspaceError};
 pub use exchange::{ImportOutcome, ImportReport};
 pub use keys::CreatedKey;
-pub use monitor::{GroupBy, MetricsQuery, MetricsReport, MetricsRow};
+pub use monitor::{Alert, GroupBy, MetricsQuery, MetricsReport, MetricsRow};
 pub use observations::CaseFromObservation;
 pub use people::Access;
 pub use playground::{PlaygroundAnswer, PlaygroundCall};

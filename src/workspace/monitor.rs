@@ -64,6 +64,15 @@ impl MetricsReport {
     }
 }
 
+/// A threshold one prompt version breaches in one environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub prompt: String,
+    pub version: u32,
+    pub env: String,
+    pub breach: Breach,
+}
+
 fn rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
@@ -116,6 +125,34 @@ impl Workspace {
         })
     }
 
+    /// Every breach of every observed prompt since `since`, per version × environment: what
+    /// the prompt list shows as badges.
+    pub fn alerts(
+        &self,
+        since: jiff::Timestamp,
+        thresholds: &ThresholdConfig,
+    ) -> Result<Vec<Alert>> {
+        let from = BucketSize::Hour.start_of(since.as_millisecond());
+        let mut out = Vec::new();
+        for prompt in self.store.read().observed_prompts(from)? {
+            let query = MetricsQuery {
+                prompt: PromptName::parse(&prompt)?,
+                env: None,
+                since,
+                by: GroupBy::Version,
+            };
+            for row in self.metrics(&query, thresholds)?.rows {
+                out.extend(row.breaches.into_iter().map(|breach| Alert {
+                    prompt: prompt.clone(),
+                    version: row.version.unwrap_or(0),
+                    env: row.env.clone(),
+                    breach,
+                }));
+            }
+        }
+        Ok(out)
+    }
+
     fn rollups_since(&self, query: &MetricsQuery) -> Result<Vec<(RollupKey, Rollup)>> {
         let tx = self.store.read();
         let since = query.since.as_millisecond();
@@ -130,5 +167,44 @@ impl Workspace {
         let mut out = tx.rollups(prompt, env, BucketSize::Hour, from_hour, first_whole_day)?;
         out.extend(tx.rollups(prompt, env, BucketSize::Day, first_whole_day, i64::MAX)?);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::observation::KeepLimits;
+
+    #[test]
+    fn alerts_list_every_breach_of_every_observed_prompt() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ws = Workspace::open(&dir.path().join("ws.db"), "t").unwrap();
+        let at = jiff::Timestamp::now().to_string();
+        let call = |id: &str, prompt: &str, status: &str| {
+            let mut o = json!({"id": id, "prompt": prompt, "env": "production", "timestamp": at,
+                               "version": 2, "status": status});
+            if status == "error" {
+                o["error"] = json!({"type": "timeout", "message": ""});
+            }
+            o
+        };
+        let items = [
+            call("1", "a", "error"),
+            call("2", "a", "ok"),
+            call("3", "b", "ok"),
+        ];
+        assert_eq!(
+            ws.ingest(&items, &KeepLimits::default()).unwrap().accepted,
+            3
+        );
+        assert!(ws.has_observation("1").unwrap() && !ws.has_observation("9").unwrap());
+        let limits: ThresholdConfig = toml::from_str("error_rate = 0.1").unwrap();
+        let since = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+        let alerts = ws.alerts(since, &limits).unwrap();
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!((alerts[0].prompt.as_str(), alerts[0].version), ("a", 2));
+        assert_eq!(alerts[0].breach.to_string(), "BREACH error rate 50% > 10%");
     }
 }

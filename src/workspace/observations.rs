@@ -138,6 +138,12 @@ impl Workspace {
         })
     }
 
+    /// Whether an observation with `id` is stored (the server answers 404 for feedback on an
+    /// unknown one).
+    pub fn has_observation(&self, id: &str) -> Result<bool> {
+        Ok(self.store.read().observation(id)?.is_some())
+    }
+
     /// One observation.
     pub fn observation(&self, id: &str) -> Result<Observation> {
         self.store
