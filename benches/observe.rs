@@ -16,28 +16,13 @@ use std::time::Instant;
 use galley::domain::PromptName;
 use galley::domain::observation::{KeepLimits, WorstKind};
 use galley::domain::thresholds::ThresholdConfig;
-use galley::workspace::{GroupBy, MetricsQuery, Workspace};
+use galley::workspace::{GroupBy, MetricsQuery, SeededRng, Workspace};
 use serde_json::{Value as Json, json};
 
 const BATCH: usize = 500;
 const DAY_MS: i64 = 86_400_000;
 
-/// xorshift64*: deterministic and dependency-free.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn observation(i: usize, count: usize, rng: &mut Rng, start_ms: i64, span_ms: i64) -> Json {
+fn observation(i: usize, count: usize, rng: &mut SeededRng, start_ms: i64, span_ms: i64) -> Json {
     let at = start_ms + (i as i64 * span_ms) / (count as i64).max(1);
     let t = jiff::Timestamp::from_millisecond(at).unwrap();
     let error = rng.below(100) < 2;
@@ -55,7 +40,7 @@ fn observation(i: usize, count: usize, rng: &mut Rng, start_ms: i64, span_ms: i6
         "status": if error { "error" } else { "ok" },
         "variables": {"ticket": "My invoice shows the same charge twice this month", "tier": "pro"},
         "output": "Route: billing. Summary: the customer was charged twice for one order.",
-        "trace_id": format!("{:016x}", rng.next()),
+        "trace_id": format!("{:016x}", rng.next_u64()),
     });
     if error {
         o["error"] = json!({"type": "timeout", "message": "upstream timed out"});
@@ -93,7 +78,7 @@ fn main() {
     let limits = KeepLimits::default();
     let now = jiff::Timestamp::now().as_millisecond();
     let start_ms = now - 30 * DAY_MS;
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = SeededRng::new(0x9e37_79b9_7f4a_7c15);
     let texts: Vec<String> = (0..count)
         .collect::<Vec<_>>()
         .chunks(BATCH)

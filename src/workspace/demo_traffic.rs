@@ -53,11 +53,18 @@ struct Phase {
     wrong_rate: f64,
 }
 
-/// xorshift64*: small, deterministic, good enough for a demo.
-struct Rng(u64);
+/// xorshift64*: a small seeded generator, the same numbers on every machine, for the demo's
+/// traffic and the benchmarks' data.
+pub struct SeededRng(u64);
 
-impl Rng {
-    fn next(&mut self) -> u64 {
+impl SeededRng {
+    /// A generator starting from `seed` (0 is taken as 1: xorshift never leaves 0).
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -65,12 +72,13 @@ impl Rng {
     }
 
     /// Uniform in 0..1.
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    /// Uniform in 0..n (0 when n is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
 }
 
@@ -91,7 +99,7 @@ impl Workspace {
         let now = jiff::Timestamp::now().as_millisecond();
         let hour = BucketSize::Hour.millis();
         let today = BucketSize::Day.start_of(now);
-        let mut rng = Rng(traffic.seed.max(1));
+        let mut rng = SeededRng::new(traffic.seed);
         let mut items = Vec::new();
         for (p, phase) in traffic.phase.iter().enumerate() {
             let start = today - phase.from_days_ago * BucketSize::Day.millis();
@@ -122,7 +130,7 @@ impl Workspace {
 }
 
 /// One call of `phase` at `at_ms`.
-fn call(rng: &mut Rng, traffic: &DemoTraffic, phase: &Phase, id: &str, at_ms: i64) -> Json {
+fn call(rng: &mut SeededRng, traffic: &DemoTraffic, phase: &Phase, id: &str, at_ms: i64) -> Json {
     let ticket = &traffic.ticket[rng.below(traffic.ticket.len() as u64) as usize];
     // A long-tailed spread: most calls near the typical latency, a few several times slower.
     let spread = (rng.unit() + rng.unit() + rng.unit()) / 1.5; // 0..2, peaked at 1
@@ -141,7 +149,7 @@ fn call(rng: &mut Rng, traffic: &DemoTraffic, phase: &Phase, id: &str, at_ms: i6
         "latency_ms": latency,
         "input_tokens": input_tokens,
         "variables": {"ticket": ticket.text},
-        "trace_id": format!("{:032x}", (rng.next() as u128) << 64 | rng.next() as u128),
+        "trace_id": format!("{:032x}", (rng.next_u64() as u128) << 64 | rng.next_u64() as u128),
     });
     if rng.unit() < phase.error_rate && !phase.errors.is_empty() {
         let kind = &phase.errors[rng.below(phase.errors.len() as u64) as usize];

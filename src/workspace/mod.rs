@@ -43,6 +43,7 @@ pub use comments::{CommentTarget, CommentThread};
 pub use datasets::{DatasetImport, ImportMode};
 pub use delivery::{DeliveredPrompt, DeliveryError, Listing, Pick, ServedPrompt};
 pub use demo::DemoReport;
+pub use demo_traffic::SeededRng;
 pub use deploy::{DeployKind, EnvMatrix, ReviewInfo, ServedRow};
 pub use deploy_preview::{DeployMove, DeployPreview};
 pub use drafts::DraftChange;
