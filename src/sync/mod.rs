@@ -54,6 +54,15 @@ pub enum SyncError {
     #[error("remote `{remote}` sent an answer galley cannot read: {cause}")]
     BadReply { remote: String, cause: String },
     #[error(
+        "remote `{remote}` holds fewer records ({head}) than this workspace already pulled from it \
+         ({cursor}): was the server's file replaced? Add it again under another name to start over"
+    )]
+    Shrunk {
+        remote: String,
+        cursor: i64,
+        head: i64,
+    },
+    #[error(
         "remote `{remote}` made no progress: its log ended at {cursor} but it announced {head}"
     )]
     Stalled {

@@ -225,6 +225,13 @@ impl Workspace {
             .map_or(0, |r| r.pull_cursor);
         loop {
             let page = client.pull(cursor, MAX_BATCH).await?;
+            if page.head < cursor {
+                return Err(SyncError::Shrunk {
+                    remote: remote.to_string(),
+                    cursor,
+                    head: page.head,
+                });
+            }
             let Some(last) = page.records.last().map(|r| r.seq) else {
                 self.store
                     .write(|tx| tx.set_pull_cursor(remote, cursor, page.head))?;
