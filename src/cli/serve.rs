@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// Workspace connections for database work [default: 4]
     #[arg(long, env = "GALLEY_SERVE_POOL_SIZE", value_name = "N")]
     pool_size: Option<usize>,
+    /// At most how often (ms) to check the file for deployments and revoked keys; 0: every
+    /// request [default: 1]
+    #[arg(long, env = "GALLEY_SERVE_FRESHNESS_MS", value_name = "MS")]
+    freshness_ms: Option<u32>,
     /// Write request logs to this file instead of standard error
     #[arg(long, env = "GALLEY_SERVE_LOG_FILE", value_name = "FILE")]
     log_file: Option<PathBuf>,
@@ -63,6 +67,7 @@ pub fn serve(args: ServeArgs, db_flag: Option<&Path>, default_db: PathBuf) -> an
         shutdown_grace_secs: args.shutdown_grace,
         rate_limit: args.rate_limit,
         pool_size: args.pool_size,
+        freshness_ms: args.freshness_ms,
         log_file: args.log_file,
     };
     let config = file.resolve(over, default_db)?;

@@ -29,6 +29,9 @@ pub struct ServeConfig {
     pub rate_limit: u32,
     /// Workspace connections used for database work (at least 1).
     pub pool_size: usize,
+    /// How often (ms) at most the server asks the file whether it changed (deployments, key
+    /// revocations): 0 asks on every request.
+    pub freshness_ms: u32,
     /// Where request logs go; standard error when `None`.
     pub log_file: Option<PathBuf>,
 }
@@ -46,6 +49,7 @@ impl ServeConfig {
             shutdown_grace: Duration::from_secs(30),
             rate_limit: 0,
             pool_size: 4,
+            freshness_ms: 1,
             log_file: None,
         }
     }
@@ -65,6 +69,7 @@ pub struct ServeFile {
     pub shutdown_grace_secs: Option<u64>,
     pub rate_limit: Option<u32>,
     pub pool_size: Option<usize>,
+    pub freshness_ms: Option<u32>,
     pub log_file: Option<PathBuf>,
 }
 
@@ -131,6 +136,9 @@ impl ServeFile {
         }
         if let Some(v) = over.pool_size.or(self.pool_size) {
             config.pool_size = v.max(1);
+        }
+        if let Some(v) = over.freshness_ms.or(self.freshness_ms) {
+            config.freshness_ms = v;
         }
         config.log_file = pick(over.log_file, self.log_file);
         Ok(config)

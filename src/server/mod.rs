@@ -98,7 +98,8 @@ async fn not_found() -> ApiError {
 /// Runs the server until SIGTERM or Ctrl-C, then lets in-flight requests finish (up to the
 /// configured grace period). Prints `listening on http://ADDR` (or `https://`) once bound.
 pub fn run(config: ServeConfig) -> Result<(), ServeError> {
-    init_logging(&config)?;
+    // Log lines are written by a thread of their own, batched; dropping the guard flushes them.
+    let _flush_logs = init_logging(&config)?;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -181,11 +182,12 @@ async fn shutdown_on_signal(
     handle.graceful_shutdown(Some(grace));
 }
 
-fn init_logging(config: &ServeConfig) -> Result<(), ServeError> {
+fn init_logging(
+    config: &ServeConfig,
+) -> Result<tracing_appender::non_blocking::WorkerGuard, ServeError> {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("GALLEY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let result = match &config.log_file {
+    let (ansi, out): (bool, Box<dyn std::io::Write + Send>) = match &config.log_file {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
                 .create(true)
@@ -195,17 +197,22 @@ fn init_logging(config: &ServeConfig) -> Result<(), ServeError> {
                     path: path.clone(),
                     cause,
                 })?;
-            builder
-                .with_ansi(false)
-                .with_writer(std::sync::Mutex::new(file))
-                .try_init()
+            (false, Box::new(std::io::BufWriter::new(file)))
         }
-        None => builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .with_writer(std::io::stderr)
-            .try_init(),
+        None => (
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            Box::new(std::io::BufWriter::new(std::io::stderr())),
+        ),
     };
-    // Already set (a second server in one process, as in tests): keep the first.
+    // The worker flushes whenever it has nothing queued, so lines appear at once when idle and
+    // in batches under load. A full queue drops lines rather than slowing requests down.
+    let (writer, guard) = tracing_appender::non_blocking(out);
+    let result = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(writer)
+        .try_init();
+    // Already set (a second server in one process): keep the first.
     drop(result);
-    Ok(())
+    Ok(guard)
 }

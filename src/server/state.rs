@@ -31,6 +31,9 @@ struct Inner {
     watcher: Mutex<Workspace>,
     last_version: AtomicI64,
     generation: AtomicU64,
+    started: Instant,
+    /// Milliseconds after `started` of the last look at the file (`u64::MAX`: never).
+    checked_at: AtomicU64,
     keys: Mutex<HashMap<String, ApiKey>>,
     limiter: Mutex<HashMap<String, Bucket>>,
     bodies: BodyCache,
@@ -60,6 +63,8 @@ impl AppState {
             watcher: Mutex::new(watcher),
             last_version: AtomicI64::new(first),
             generation: AtomicU64::new(0),
+            started: Instant::now(),
+            checked_at: AtomicU64::new(u64::MAX),
             keys: Mutex::new(HashMap::new()),
             limiter: Mutex::new(HashMap::new()),
             bodies: BodyCache::default(),
@@ -119,6 +124,17 @@ impl AppState {
     /// A number that changes whenever the workspace file has changed since the last call (by
     /// this server or any other process). Caches keyed on it are dropped when it moves.
     pub fn generation(&self) -> u64 {
+        // At most one look at the file per `freshness_ms`: under load, one query a millisecond
+        // instead of one a request; a change made longer ago than that is always seen.
+        let freshness = u64::from(self.0.config.freshness_ms);
+        if freshness > 0 {
+            let now = self.0.started.elapsed().as_millis() as u64;
+            let last = self.0.checked_at.load(Ordering::Acquire);
+            if last != u64::MAX && now.saturating_sub(last) < freshness {
+                return self.0.generation.load(Ordering::Acquire);
+            }
+            self.0.checked_at.store(now, Ordering::Release);
+        }
         let version = lock(&self.0.watcher).change_counter();
         let changed = match version {
             Ok(v) => self.0.last_version.swap(v, Ordering::AcqRel) != v,
