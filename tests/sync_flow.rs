@@ -308,3 +308,29 @@ fn datasets_and_eval_summaries_travel_too() {
     assert_eq!(runs, json_as(b, "bob", &["eval", "list"]));
     w.assert_audits_ok();
 }
+
+#[test]
+fn a_server_whose_file_was_replaced_is_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("first.db"), dir.path().join("second.db"));
+    let keys = sync_support::prepare_server(&first);
+    let server = sync_support::Server::start(&first);
+    let a = &Galley::new();
+    add_origin(a, "ada", &server.url);
+    ok_as(a, "ada", &["new", P]);
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    let addr = server.url.trim_start_matches("http://").to_string();
+    drop(server);
+    // Another file behind the same address: its keys are new, its log is empty.
+    let keys = sync_support::prepare_server(&second);
+    let config = galley::server::ServeConfig::new(second.clone());
+    let _server = sync_support::Server::start_at(config, &addr);
+    let out = with_key(a, "ada", &keys.ada, &["sync"]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(
+        out.stderr.contains(
+            "holds fewer records (0) than this workspace already pulled from it (1): was the server's file replaced?"
+        ),
+        "{out:#?}"
+    );
+}

@@ -33,8 +33,13 @@ impl Server {
 
     /// Serves with `config` (its address aside) on a free loopback port.
     pub fn start_with(config: ServeConfig) -> Self {
+        Self::start_at(config, "127.0.0.1:0")
+    }
+
+    /// Serves with `config` on loopback address `addr`.
+    pub fn start_at(config: ServeConfig, addr: &str) -> Self {
         let db = config.db.clone();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let listener = std::net::TcpListener::bind(addr).expect("bind loopback");
         listener.set_nonblocking(true).expect("non-blocking");
         let url = format!("http://{}", listener.local_addr().expect("address"));
         let state = AppState::open(config).expect("server state");
