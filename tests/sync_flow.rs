@@ -334,3 +334,61 @@ fn a_server_whose_file_was_replaced_is_named_as_such() {
         "{out:#?}"
     );
 }
+
+#[test]
+fn concurrent_deployments_are_ordered_by_the_server_everywhere() {
+    let w = World::new();
+    let World { keys, a, b, .. } = &w;
+    ok_as(a, "ada", &["new", P]);
+    for text in ["two", "three"] {
+        ok_as(a, "ada", &["set", P, "1", "--text", text]);
+        ok_as(a, "ada", &["commit", P, "-m", text]);
+    }
+    ok_as(
+        a,
+        "ada",
+        &["deploy", P, "--version", "1", "--env", "staging"],
+    );
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    sync_ok(b, "bob", &keys.bob, &["sync"]);
+    // Offline, bob deploys 2 and ada deploys 3; ada shares first, so the server has 1, 3, 2,
+    // while bob applied 1, 2 and then pulls 3.
+    ok_as(
+        b,
+        "bob",
+        &["deploy", P, "--version", "2", "--env", "staging"],
+    );
+    ok_as(
+        a,
+        "ada",
+        &["deploy", P, "--version", "3", "--env", "staging"],
+    );
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    sync_ok(b, "bob", &keys.bob, &["sync"]);
+    sync_ok(a, "ada", &keys.ada, &["sync"]);
+    let history = |g: &Galley, user: &str| -> Vec<serde_json::Value> {
+        json_as(g, user, &["envs", P, "--history"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| json!([d["env"], d["version"], d["actor"]]))
+            .collect()
+    };
+    let expected = vec![
+        json!(["staging", 1, "ada"]),
+        json!(["staging", 3, "ada"]),
+        json!(["staging", 2, "bob"]),
+    ];
+    assert_eq!(history(a, "ada"), expected);
+    assert_eq!(history(b, "bob"), expected);
+    assert_eq!(
+        json_on(a.db(), "ada", &["envs"]),
+        json_on(b.db(), "bob", &["envs"])
+    );
+    // A rollback walks the same stack on both sides: back to 3.
+    ok_as(b, "bob", &["rollback", P, "--env", "staging"]);
+    assert_eq!(
+        json_as(b, "bob", &["envs"])["prompts"][0]["served"]["staging"],
+        3
+    );
+}

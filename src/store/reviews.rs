@@ -44,6 +44,13 @@ fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
 const DEPLOYMENT_COLUMNS: &str =
     "id, prompt, env, version, content_hash, actor, at, kind, previous_version";
 
+/// Deployments with their position in a remote's log (NULL when not pushed yet), without those
+/// a remote refused: every workspace that syncs with one server orders them the same way.
+const SYNCED_DEPLOYMENTS: &str = "SELECT d.*, (SELECT max(k.remote_seq) FROM sync_known k
+                                   WHERE k.record_id = d.record_id) AS remote_seq
+    FROM deployments d
+    WHERE NOT EXISTS (SELECT 1 FROM sync_rejected j WHERE j.record_id = d.record_id)";
+
 fn deployment(r: &Row<'_>) -> rusqlite::Result<DeploymentRow> {
     Ok(DeploymentRow {
         id: r.get(0)?,
@@ -136,22 +143,20 @@ impl Tx<'_> {
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT {DEPLOYMENT_COLUMNS} FROM (
-                    SELECT d.*, (SELECT max(k.remote_seq) FROM sync_known k
-                                 WHERE k.record_id = d.record_id) AS remote_seq
-                    FROM deployments d WHERE d.prompt = ?1 AND d.env = ?2
-                      AND NOT EXISTS (SELECT 1 FROM sync_rejected j
-                                      WHERE j.record_id = d.record_id))
+                "SELECT {DEPLOYMENT_COLUMNS} FROM ({SYNCED_DEPLOYMENTS})
+                 WHERE prompt = ?1 AND env = ?2
                  ORDER BY remote_seq IS NULL DESC, remote_seq DESC, id DESC LIMIT 1"
             ))?
             .query_row([prompt, env], deployment)
             .optional()?)
     }
 
-    /// Every deployment (of `prompt`, when given), oldest first.
+    /// Every deployment (of `prompt`, when given), oldest first, in the synced order (see
+    /// [`Tx::current_deployment`]).
     pub fn deployments(&self, prompt: Option<&str>) -> Result<Vec<DeploymentRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {DEPLOYMENT_COLUMNS} FROM deployments WHERE ?1 IS NULL OR prompt = ?1 ORDER BY id"
+            "SELECT {DEPLOYMENT_COLUMNS} FROM ({SYNCED_DEPLOYMENTS}) WHERE ?1 IS NULL OR prompt = ?1
+             ORDER BY remote_seq IS NULL, remote_seq, id"
         ))?;
         let rows = stmt
             .query_map([prompt], deployment)?
