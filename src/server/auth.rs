@@ -46,49 +46,42 @@ impl AuthedKey {
         ))
     }
 
-    /// Requires a key that may read what environment `env` serves (403 otherwise).
-    pub fn require_read(&self, env: &str) -> Result<(), ApiError> {
-        if self.scope.can_read(env) {
+    /// `Ok` when `allowed`; otherwise logs and answers 403 saying what the key may not do.
+    fn allow(&self, allowed: bool, what: impl FnOnce() -> String) -> Result<(), ApiError> {
+        if allowed {
             Ok(())
         } else {
-            Err(self.refuse(&format!("read environment {env}")))
+            Err(self.refuse(&what()))
         }
+    }
+
+    /// Requires a key that may read what environment `env` serves (403 otherwise).
+    pub fn require_read(&self, env: &str) -> Result<(), ApiError> {
+        self.allow(self.scope.can_read(env), || {
+            format!("read environment {env}")
+        })
     }
 
     /// Requires a key that may read every environment (403 otherwise).
     pub fn require_read_all(&self) -> Result<(), ApiError> {
-        if self.scope.can_read_all() {
-            Ok(())
-        } else {
-            Err(self.refuse("read every environment"))
-        }
+        self.allow(self.scope.can_read_all(), || {
+            "read every environment".into()
+        })
     }
 
     /// Requires a key that may change the workspace (403 otherwise).
     pub fn require_write(&self) -> Result<(), ApiError> {
-        if self.scope.can_write() {
-            Ok(())
-        } else {
-            Err(self.refuse("write"))
-        }
+        self.allow(self.scope.can_write(), || "write".into())
     }
 
     /// Requires a key that may send monitoring data (403 otherwise).
     pub fn require_ingest(&self) -> Result<(), ApiError> {
-        if self.scope.can_ingest() {
-            Ok(())
-        } else {
-            Err(self.refuse("ingest"))
-        }
+        self.allow(self.scope.can_ingest(), || "ingest".into())
     }
 
     /// Requires an admin key (403 otherwise).
     pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.scope.is_admin() {
-            Ok(())
-        } else {
-            Err(self.refuse("administer the server"))
-        }
+        self.allow(self.scope.is_admin(), || "administer the server".into())
     }
 }
 
