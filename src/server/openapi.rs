@@ -68,6 +68,7 @@ pub fn document_json() -> String {
     text
 }
 
+/// `GET /openapi.json`.
 pub fn routes() -> Router<AppState> {
     Router::new().route("/openapi.json", get(openapi_json))
 }
