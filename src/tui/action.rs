@@ -47,6 +47,7 @@ actions! {
     ViewEvals => "view-evals", "Show the Evals view (runs, results, comparisons)";
     ViewReview => "view-review", "Show the Review view (requests awaiting you, and yours)";
     ViewDeploy => "view-deploy", "Show the Deploy view (prompts × environments)";
+    ViewMonitor => "view-monitor", "Show the Monitor view (production metrics, worst calls)";
     Up => "up", "Move up";
     Down => "down", "Move down";
     Left => "left", "Move left";
@@ -110,6 +111,12 @@ actions! {
     DeployVersion => "deploy", "Deploy a version of the selected prompt to the selected environment";
     DeployPromote => "promote", "Promote what the environment to the left serves to the selected one";
     DeployRollback => "rollback", "Roll the selected environment back to its previous deployment";
+    MonitorEnvNext => "monitor-env-next", "Show the next environment's production calls";
+    MonitorEnvPrev => "monitor-env-prev", "Show the previous environment's production calls";
+    MonitorRange => "monitor-range", "Cycle the time range: 24h, 7d, 30d, 90d";
+    MonitorWorst => "monitor-worst", "Cycle the worst calls listed: errors, negative feedback, slowest";
+    MonitorToCase => "monitor-to-case", "Turn the selected call into a test case of a dataset";
+    MonitorEdit => "monitor-edit", "Open the prompt in the editor (refine it)";
     Refresh => "refresh", "Reload from the workspace file";
 }
 

@@ -16,12 +16,14 @@ use super::components::eval_setup::{EvalSetup, SetupOutcome};
 use super::components::evals::EvalsView;
 use super::components::help::Help;
 use super::components::history::HistoryView;
+use super::components::monitor::MonitorView;
 use super::components::palette::{Palette, PaletteOutcome};
 use super::components::playground::Playground;
 use super::components::popup::{Popup, PopupOutcome};
 use super::components::prompt_list::PromptList;
 use super::components::reviews::ReviewsView;
-use super::event::{BoardRequest, Effect, Event, Request, RequestId};
+use super::components::sync_status::SyncBar;
+use super::event::{BoardRequest, Effect, Event, MonitorRequest, Request, RequestId};
 use super::keymap::Keymap;
 use super::theme::Theme;
 
@@ -37,6 +39,7 @@ pub enum View {
     Evals,
     Review,
     Deploy,
+    Monitor,
 }
 
 /// The pane that receives keys.
@@ -58,6 +61,7 @@ pub enum Focus {
     ReviewDiff,
     ReviewThreads,
     Deploy,
+    Monitor,
 }
 
 /// A message in the status bar.
@@ -84,6 +88,9 @@ enum Slot {
     ReviewDetail,
     DeployBoard,
     DeployHistory,
+    Monitor,
+    Alerts,
+    SyncStatus,
     Other,
 }
 
@@ -108,6 +115,7 @@ pub struct Areas {
     pub evals: super::components::evals::EvalAreas,
     pub reviews: super::components::reviews::ReviewAreas,
     pub deploy: Rect,
+    pub monitor: Rect,
 }
 
 /// The workbench's whole state.
@@ -141,6 +149,9 @@ pub struct App {
     pub deploy_confirm: Option<DeployConfirm>,
     /// The workspace's environments, in order.
     pub environments: Vec<String>,
+    pub monitor: MonitorView,
+    /// The remotes' sync state and the background sync.
+    pub sync: SyncBar,
     /// The request whose refusal shows inside the open popup (a decision, a comment).
     popup_request: Option<RequestId>,
     /// What to open when the catalog arrives.
@@ -181,6 +192,8 @@ impl App {
             deploys: DeployView::default(),
             deploy_confirm: None,
             environments: Vec::new(),
+            monitor: MonitorView::default(),
+            sync: SyncBar::default(),
             popup_request: None,
             after_catalog: None,
             next_id: 0,
@@ -198,6 +211,8 @@ impl App {
             self.request(Request::Catalog),
             self.request(Request::Board(BoardRequest::Served)),
             self.request(Request::Board(BoardRequest::ReviewQueue)),
+            self.alerts_request(),
+            self.request(Request::SyncStatus),
         ]
     }
 
@@ -221,6 +236,9 @@ impl App {
                 BoardRequest::DeployHistory(_) => Slot::DeployHistory,
                 _ => Slot::Other,
             },
+            Request::Monitor(MonitorRequest::Load(_)) => Slot::Monitor,
+            Request::Monitor(MonitorRequest::Alerts { .. }) => Slot::Alerts,
+            Request::SyncStatus => Slot::SyncStatus,
             _ => Slot::Other,
         };
         self.pending.insert(slot, self.next_id);
@@ -271,6 +289,12 @@ impl App {
     }
 
     fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = self.sync_tick(now);
+        effects.extend(self.autosave_tick(now));
+        effects
+    }
+
+    fn autosave_tick(&mut self, now: Instant) -> Vec<Effect> {
         match &self.open {
             Some(open)
                 if open.dirty
@@ -443,8 +467,10 @@ mod deployments;
 mod dispatch;
 mod env_choice;
 mod evals;
+mod monitor;
 mod playground;
 mod prompt_actions;
 mod replies;
 mod reviews;
+mod sync;
 mod views;

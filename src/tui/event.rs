@@ -20,6 +20,9 @@ use crate::workspace::{
     ServedVersions,
 };
 
+pub use super::monitor_event::{MonitorData, MonitorQuery, MonitorReply, MonitorRequest};
+use crate::workspace::sync::RemoteStatus;
+
 /// Tags a request so that its reply can be matched, and stale replies dropped.
 pub type RequestId = u64;
 
@@ -138,6 +141,11 @@ pub enum Request {
         case: Box<TestCase>,
     },
     Board(BoardRequest),
+    Monitor(MonitorRequest),
+    /// Where each remote stands (no network).
+    SyncStatus,
+    /// Syncs with the only remote, pull then push (long: the network).
+    Sync,
 }
 
 /// Work for the Review and Deploy views (and the badges).
@@ -230,7 +238,10 @@ impl Request {
     /// Whether the request may take long (a model, a whole eval): the worker runs it on its own
     /// thread, streaming intermediate replies, and it can be cancelled.
     pub fn is_long(&self) -> bool {
-        matches!(self, Self::RunEval { .. } | Self::Playground { .. })
+        matches!(
+            self,
+            Self::RunEval { .. } | Self::Playground { .. } | Self::Sync
+        )
     }
 }
 
@@ -302,5 +313,10 @@ pub enum Reply {
         version: u32,
     },
     Board(BoardReply),
+    Monitor(MonitorReply),
+    SyncStatus(Vec<RemoteStatus>),
+    /// A background sync ended: how many records it pulled and pushed, or why it failed (one
+    /// line).
+    Synced(Result<(usize, usize), String>),
     Failed(String),
 }

@@ -30,12 +30,13 @@ pub enum Context {
     ReviewDiff,
     ReviewThreads,
     Deploy,
+    Monitor,
     Welcome,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 18] = [
+    pub const ALL: [Context; 19] = [
         Self::Global,
         Self::List,
         Self::Sections,
@@ -53,6 +54,7 @@ impl Context {
         Self::ReviewDiff,
         Self::ReviewThreads,
         Self::Deploy,
+        Self::Monitor,
         Self::Welcome,
     ];
 
@@ -76,6 +78,7 @@ impl Context {
             Self::ReviewDiff => "review-diff",
             Self::ReviewThreads => "review-threads",
             Self::Deploy => "deploy",
+            Self::Monitor => "monitor",
             Self::Welcome => "welcome",
         }
     }

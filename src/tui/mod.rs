@@ -7,6 +7,7 @@ pub mod app;
 pub mod components;
 pub mod event;
 pub mod keymap;
+pub mod monitor_event;
 pub mod terminal;
 pub mod theme;
 pub mod view;

@@ -85,6 +85,11 @@ pub fn draw(app: &mut App, frame: &mut Frame) {
             View::Evals => {
                 app.areas.evals = app.evals.draw(frame, main, theme, app.focus);
             }
+            View::Monitor => {
+                app.areas.monitor = main;
+                app.monitor
+                    .draw(frame, main, theme, app.focus == Focus::Monitor);
+            }
             View::Review | View::Deploy => {}
         }
     }
@@ -129,6 +134,7 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
         ("4", View::Evals, "Evals"),
         ("5", View::Review, "Review"),
         ("6", View::Deploy, "Deploy"),
+        ("7", View::Monitor, "Monitor"),
     ] {
         // A run in progress shows on its tab from every view, and so do reviews awaiting me.
         let live = match (&app.evals.live, view) {
@@ -140,10 +146,12 @@ fn draw_tabs(app: &App, frame: &mut Frame, area: Rect) {
             }
             _ => String::new(),
         };
-        let label = if app.view == view {
-            format!("[{key} {name}{live}]")
-        } else {
-            format!(" {key} {name}{live} ")
+        // Narrow screens space the tabs by one column, so the prompt's name still fits.
+        let label = match (app.view == view, wide) {
+            (true, true) => format!("[{key} {name}{live}]"),
+            (false, true) => format!(" {key} {name}{live} "),
+            (true, false) => format!(" [{key} {name}{live}]"),
+            (false, false) => format!(" {key} {name}{live}"),
         };
         spans.push(Span::styled(
             label,
@@ -298,7 +306,14 @@ fn draw_welcome(app: &App, frame: &mut Frame, area: Rect) {
 
 fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
-    let right = format!(" {} · {} ", shorten(&app.db_label, 28), app.user);
+    // The sync state leads the right side; on a narrow screen it replaces the workspace's name.
+    let right = match app.sync.segment(jiff::Timestamp::now()) {
+        Some(sync) if area.width >= 120 => {
+            format!(" {sync} │ {} · {} ", shorten(&app.db_label, 28), app.user)
+        }
+        Some(sync) => format!(" {sync} "),
+        None => format!(" {} · {} ", shorten(&app.db_label, 28), app.user),
+    };
     let right_width = right.chars().count() as u16;
     let [left_area, right_area] = Layout::horizontal([
         Constraint::Min(10),
@@ -342,7 +357,8 @@ fn hints(app: &App, width: usize) -> Line<'static> {
                         .replace("diff-", "")
                         .replace("eval-", "")
                         .replace("playground-", "")
-                        .replace("review-", ""),
+                        .replace("review-", "")
+                        .replace("monitor-", ""),
                 ));
             }
         }

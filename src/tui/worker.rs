@@ -23,6 +23,8 @@ pub struct Settings {
     pub prices: PriceTable,
     pub concurrency: usize,
     pub grader: Option<String>,
+    /// The monitor's alert thresholds.
+    pub thresholds: crate::domain::thresholds::ThresholdConfig,
 }
 
 impl Default for Settings {
@@ -38,6 +40,7 @@ impl Settings {
             prices: PriceTable::load(&config.prices),
             concurrency: config.eval.concurrency.unwrap_or(8).max(1),
             grader: config.eval.grader.clone(),
+            thresholds: config.monitor.thresholds.clone(),
         }
     }
 }
@@ -158,6 +161,9 @@ fn run(
             Reply::Discarded(name)
         }
         Request::Board(request) => Reply::Board(boards::run(ws, request)?),
+        Request::Monitor(request) => Reply::Monitor(monitor::run(ws, settings, request)?),
+        Request::SyncStatus => Reply::SyncStatus(ws.sync_status()?),
+        Request::Sync => monitor::sync(ws),
         other => evals::run(ws, settings, other, cancel, updates)?,
     })
 }
@@ -289,3 +295,4 @@ fn spawn_long(
 
 mod boards;
 mod evals;
+mod monitor;

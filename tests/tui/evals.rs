@@ -14,11 +14,7 @@ use crate::harness::Harness;
 pub fn triage_evals() -> Harness {
     let mut h = Harness::new();
     h.press("d");
-    h.press("/");
-    h.press("support/triage");
-    h.enter();
-    h.esc();
-    h.app.status = None;
+    h.open_prompt("support/triage");
     h.press("4");
     h
 }

@@ -59,6 +59,11 @@ impl Harness {
         h
     }
 
+    /// Uses `settings` (thresholds, prices) for the requests from now on.
+    pub fn set_settings(&mut self, settings: Settings) {
+        self.settings = settings;
+    }
+
     /// Runs effects like the terminal loop does, answering requests synchronously (bounded).
     /// A long request's intermediate replies reach the app as they are produced, before its
     /// final reply, as the worker thread sends them.
@@ -152,6 +157,15 @@ impl Harness {
         self.now += Duration::from_millis(millis);
         let effects = self.app.update(Event::Tick, self.now);
         self.run(effects);
+    }
+
+    /// Opens prompt `name` through the list's filter, and clears the status line.
+    pub fn open_prompt(&mut self, name: &str) {
+        self.press("/");
+        self.press(name);
+        self.enter();
+        self.esc();
+        self.app.status = None;
     }
 
     pub fn name(s: &str) -> PromptName {

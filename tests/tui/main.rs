@@ -4,6 +4,7 @@ mod board_snapshots;
 mod eval_snapshots;
 mod evals;
 mod harness;
+mod monitor;
 mod playground;
 mod review_deploy;
 mod scenarios;

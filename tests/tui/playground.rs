@@ -18,11 +18,7 @@ use crate::harness::Harness;
 pub fn triage() -> Harness {
     let mut h = Harness::new();
     h.press("d");
-    h.press("/");
-    h.press("support/triage");
-    h.enter();
-    h.esc();
-    h.app.status = None;
+    h.open_prompt("support/triage");
     h.key(KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(h.app.focus, Focus::Sections);
     h

@@ -182,6 +182,7 @@ impl App {
                     "{}: {} now serves v{} of {}{was}",
                     d.kind, d.env, d.version, d.prompt
                 ));
+                self.sync.soon();
                 let mut effects = self.deploy_effects();
                 if self.reviews.queue.is_some() {
                     effects.extend(self.reviews_effects());

@@ -36,6 +36,7 @@ impl App {
                 Focus::EvalResults => self.focus = Focus::EvalRuns,
                 Focus::Playground => self.focus = Focus::Sections,
                 Focus::ReviewDiff | Focus::ReviewThreads => self.focus = Focus::ReviewQueue,
+                Focus::Monitor if self.monitor.detail => self.monitor.detail = false,
                 Focus::ReviewQueue | Focus::Deploy => {
                     self.view = View::Edit;
                     self.focus = Focus::List;
@@ -48,6 +49,7 @@ impl App {
             Action::ViewEvals => return self.set_view(View::Evals),
             Action::ViewReview => return self.set_view(View::Review),
             Action::ViewDeploy => return self.set_view(View::Deploy),
+            Action::ViewMonitor => return self.set_view(View::Monitor),
             Action::Filter => {
                 // The list shows in the per-prompt views only.
                 if matches!(self.view, View::Review | View::Deploy) {
@@ -102,6 +104,11 @@ impl App {
                 if self.view == View::Review {
                     effects.extend(self.reviews_effects());
                 }
+                if self.view == View::Monitor {
+                    effects.extend(self.monitor_effects());
+                }
+                effects.push(self.alerts_request());
+                effects.push(self.request(Request::SyncStatus));
                 return effects;
             }
             Action::ReviewRequest | Action::HistoryDiffEnv => {
@@ -113,6 +120,9 @@ impl App {
                     return effects;
                 }
                 if let Some(effects) = self.deploy_action(action, step) {
+                    return effects;
+                }
+                if let Some(effects) = self.monitor_action(action, step) {
                     return effects;
                 }
                 return self.dispatch_on_prompt(action, now, theme);

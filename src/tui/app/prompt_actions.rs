@@ -247,6 +247,9 @@ impl App {
             | Purpose::RequestReviewNote { .. }
             | Purpose::DiffEnv { .. } => return self.on_submit_review(purpose, value, popup),
             Purpose::DeployVersion { .. } => return self.on_submit_deploy(purpose, value),
+            Purpose::ObservationCase { .. } | Purpose::ObservationCaseNew { .. } => {
+                return self.on_submit_monitor(purpose, value);
+            }
             Purpose::GradeVerdict | Purpose::GradeNote { .. } | Purpose::CompareVersion => {
                 return self.on_submit_evals(purpose, value);
             }

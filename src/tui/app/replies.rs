@@ -6,7 +6,7 @@ use ratatui::layout::{Position, Rect};
 use crate::domain::VersionRef;
 use crate::tui::components::edit_view::OpenPrompt;
 use crate::tui::components::popup::Popup;
-use crate::tui::event::{BoardReply, Effect, Reply, Request, RequestId};
+use crate::tui::event::{BoardReply, Effect, MonitorReply, Reply, Request, RequestId};
 use crate::workspace::DraftChange;
 
 use super::{App, Focus, Slot, View};
@@ -35,6 +35,9 @@ impl App {
                 BoardReply::DeployHistory { .. } => Some(Slot::DeployHistory),
                 _ => None,
             },
+            Reply::Monitor(MonitorReply::Loaded(_)) => Some(Slot::Monitor),
+            Reply::Monitor(MonitorReply::Alerts(_)) => Some(Slot::Alerts),
+            Reply::SyncStatus(_) => Some(Slot::SyncStatus),
             _ => None,
         };
         if let Some(slot) = slot
@@ -44,6 +47,12 @@ impl App {
             return Vec::new();
         }
         match reply {
+            Reply::Monitor(reply) => return self.on_monitor_reply(reply),
+            Reply::SyncStatus(remotes) => self.sync.remotes = remotes,
+            Reply::Synced(outcome) => return self.on_synced(id, outcome),
+            Reply::Failed(message) if self.sync.running == Some(id) => {
+                return self.on_synced(id, Err(message));
+            }
             Reply::PlaygroundDelta(_) | Reply::PlaygroundDone(_) | Reply::CaseSaved { .. } => {
                 return self.on_playground_reply(id, reply);
             }
@@ -113,6 +122,9 @@ impl App {
                         if self.view == View::Evals {
                             effects.extend(self.evals_effects(false));
                         }
+                        if self.view == View::Monitor {
+                            effects.extend(self.monitor_effects());
+                        }
                         effects.extend(self.preview_effects());
                         return effects;
                     }
@@ -149,6 +161,7 @@ impl App {
             Reply::Committed { name, version } => {
                 self.popup = None;
                 self.say(format!("Committed {name} v{version}"));
+                self.sync.soon();
                 if let Some(open) = &mut self.open {
                     open.dirty = false;
                 }
@@ -196,6 +209,7 @@ impl App {
                 let mut effects = vec![self.request(Request::ListPrompts)];
                 effects.extend(self.deploy_effects());
                 effects.extend(self.reviews_effects());
+                effects.push(self.alerts_request());
                 return effects;
             }
             Reply::Restored { name, version } => {
@@ -233,7 +247,7 @@ impl App {
         }
         let at = Position::new(mouse.column, mouse.row);
         let areas = self.areas.clone();
-        let panes: [(Rect, Focus); 16] = [
+        let panes: [(Rect, Focus); 17] = [
             (areas.list, Focus::List),
             (areas.sections, Focus::Sections),
             (areas.editor, Focus::Editor),
@@ -250,6 +264,7 @@ impl App {
             (areas.reviews.diff, Focus::ReviewDiff),
             (areas.reviews.threads, Focus::ReviewThreads),
             (areas.deploy, Focus::Deploy),
+            (areas.monitor, Focus::Monitor),
         ];
         let Some((rect, pane)) = panes.into_iter().find(|(r, _)| r.contains(at)) else {
             return Vec::new();
@@ -274,6 +289,7 @@ impl App {
                         self.reviews.move_selection(delta.signum() as isize);
                     }
                     Focus::ReviewThreads => self.reviews.move_thread(delta.signum() as isize),
+                    Focus::Monitor => self.monitor.move_selection(delta.signum() as isize),
                     Focus::Deploy if self.deploys.move_row(delta.signum() as isize) => {
                         return self.deploy_history_effects();
                     }
@@ -300,10 +316,10 @@ impl App {
                 self.focus = pane;
                 match pane {
                     // The matrix's header takes the first row.
-                    Focus::Deploy if mouse.row > rect.y + 1 => {
-                        if self.deploys.click(row - 1, mouse.column) {
-                            return self.deploy_history_effects();
-                        }
+                    Focus::Deploy
+                        if mouse.row > rect.y + 1 && self.deploys.click(row - 1, mouse.column) =>
+                    {
+                        return self.deploy_history_effects();
                     }
                     Focus::List if mouse.row > rect.y => {
                         let before = self.list.selected_name().cloned();

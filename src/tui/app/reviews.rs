@@ -319,6 +319,7 @@ impl App {
             }
             BoardReply::Decided(info) => {
                 self.close_popup_request();
+                self.sync.soon();
                 let (glyph, word, _) =
                     crate::tui::components::reviews::status_label(&info.status, self.theme);
                 let mut text = format!(

@@ -35,6 +35,7 @@ impl App {
             Focus::ReviewDiff => Context::ReviewDiff,
             Focus::ReviewThreads => Context::ReviewThreads,
             Focus::Deploy => Context::Deploy,
+            Focus::Monitor => Context::Monitor,
         }
     }
 
@@ -82,6 +83,7 @@ impl App {
             }
             View::Review => vec![Focus::ReviewQueue],
             View::Deploy => vec![Focus::Deploy],
+            View::Monitor => vec![Focus::List, Focus::Monitor],
         }
     }
 
@@ -106,6 +108,7 @@ impl App {
                 View::Diff => Focus::Diff,
                 View::Evals if self.evals.comparison.is_some() => Focus::EvalCompare,
                 View::Evals => Focus::EvalRuns,
+                View::Monitor => Focus::Monitor,
                 View::Review | View::Deploy => self.focus,
             };
         }
@@ -122,6 +125,7 @@ impl App {
                 }
                 self.deploy_effects()
             }
+            View::Monitor => self.monitor_effects(),
             _ => Vec::new(),
         }
     }

@@ -92,6 +92,14 @@ pub enum Purpose {
     DeployVersion {
         env: String,
     },
+    /// The dataset production call `id` becomes a test case of (or `NEW_DATASET`), or the name
+    /// of a new one.
+    ObservationCase {
+        id: String,
+    },
+    ObservationCaseNew {
+        id: String,
+    },
 }
 
 /// The choice that creates a dataset in the save-case popup (not a valid dataset name).

@@ -32,6 +32,8 @@ pub struct PromptList {
     loaded: bool,
     /// What each environment serves, by prompt name (the environment badges).
     served: std::collections::BTreeMap<String, Vec<(String, u32)>>,
+    /// How many thresholds each prompt breaches (the `!` badge; the Monitor view says which).
+    alerts: std::collections::BTreeMap<String, usize>,
 }
 
 impl PromptList {
@@ -49,6 +51,14 @@ impl PromptList {
     /// Sets what each environment serves, by prompt name, for the badges.
     pub fn set_served(&mut self, served: std::collections::BTreeMap<String, Vec<(String, u32)>>) {
         self.served = served;
+    }
+
+    /// Sets the breaches of the last week, for the `!` badges.
+    pub fn set_alerts(&mut self, alerts: &[crate::workspace::Alert]) {
+        self.alerts.clear();
+        for a in alerts {
+            *self.alerts.entry(a.prompt.clone()).or_default() += 1;
+        }
     }
 
     /// What each environment serves of `name`.
@@ -291,6 +301,16 @@ impl PromptList {
                         format!("{envs} {version}")
                     };
                     let indent = "  ".repeat(*depth);
+                    // `!3` where the name still fits beside it, else a bare `!`.
+                    let badge = match self.alerts.get(p.name.as_str()) {
+                        Some(n)
+                            if indent.len() + label.chars().count() + badge.len() + 5 <= width =>
+                        {
+                            format!("!{n} {badge}")
+                        }
+                        Some(_) => format!("! {badge}"),
+                        None => badge,
+                    };
                     let room = width.saturating_sub(indent.len() + badge.len() + 1);
                     let shown = cut(label, room);
                     let pad =

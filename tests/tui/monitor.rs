@@ -1,0 +1,155 @@
+//! The Monitor view on the demo's month of production traffic for support/triage: snapshots at
+//! 80×24 and 160×48, and the refine loop by keys: the worst error opened, made into a test case
+//! of a dataset (checked through the workspace), and the prompt opened in the editor.
+//!
+//! The demo lays its traffic out backwards from the current hour, so the view's end is pinned
+//! to the start of today (UTC): every bucket shown is a whole day before today, the same on
+//! every run whatever the time.
+
+use galley::domain::metrics::BucketSize;
+use galley::tui::app::{Focus, View};
+use galley::tui::worker::Settings;
+use galley::workspace::Config;
+
+use crate::harness::Harness;
+use crate::screen::both_sizes;
+
+/// The thresholds of the README's Monitor section.
+const THRESHOLDS: &str = r#"
+[monitor.thresholds]
+error_rate = 0.05
+min_calls = 50
+
+[monitor.thresholds.env.production]
+p95_latency_ms = 5000
+
+[monitor.thresholds.prompt."support/triage"]
+cost_per_call_usd = 0.001
+negative_feedback_share = 0.4
+"#;
+
+fn start_of_today() -> jiff::Timestamp {
+    let now = jiff::Timestamp::now().as_millisecond();
+    jiff::Timestamp::from_millisecond(BucketSize::Day.start_of(now)).unwrap()
+}
+
+/// The demo with support/triage open, the Monitor view's end pinned, the README's thresholds.
+pub fn demo_monitor() -> Harness {
+    let mut h = Harness::new();
+    let config: Config = toml::from_str(THRESHOLDS).unwrap();
+    h.set_settings(Settings::from_config(&config));
+    h.app.monitor.until = Some(start_of_today());
+    h.press("d");
+    h.open_prompt("support/triage");
+    h.press("7");
+    h
+}
+
+fn screen(h: &mut Harness, width: u16, height: u16) -> String {
+    crate::screen::draw(h, width, height)
+}
+
+fn both_sizes(h: &mut Harness, name: &str) {
+    both_sizes!(screen, h, name);
+}
+
+#[test]
+fn the_monitor_tells_the_story_of_the_bad_deployment() {
+    let mut h = demo_monitor();
+    assert_eq!(h.app.view, View::Monitor);
+    assert_eq!(h.app.focus, Focus::Monitor);
+    let data = h.app.monitor.data.as_ref().expect("loaded");
+    assert_eq!(data.series.env, "production");
+    let versions: Vec<u32> = data.series.versions.iter().map(|v| v.version).collect();
+    assert_eq!(versions, [2, 3, 4]);
+    let v4 = &data.series.versions[2];
+    assert!(
+        v4.breaches
+            .iter()
+            .any(|b| b.to_string().starts_with("BREACH p95")),
+        "{:?}",
+        v4.breaches
+    );
+    assert!(!data.worst.is_empty());
+    both_sizes(&mut h, "monitor_production_30d");
+}
+
+#[test]
+fn environments_ranges_and_worst_lists_cycle() {
+    let mut h = demo_monitor();
+    h.press("]");
+    let env = h.app.monitor.data.as_ref().unwrap().series.env.clone();
+    assert_eq!(env, "staging");
+    h.press("[");
+    h.press("[");
+    assert_eq!(
+        h.app.monitor.data.as_ref().unwrap().series.env,
+        "development"
+    );
+    h.press("]");
+    h.press("t");
+    let data = h.app.monitor.data.as_ref().unwrap();
+    assert_eq!(data.query.hours, 90 * 24);
+    h.press("t");
+    assert_eq!(
+        h.app.monitor.data.as_ref().unwrap().series.bucket,
+        BucketSize::Hour
+    );
+    h.press("tt");
+    h.press("w");
+    let data = h.app.monitor.data.as_ref().unwrap();
+    assert!(
+        data.worst
+            .iter()
+            .all(|o| o.feedback.as_ref().unwrap().is_negative())
+    );
+    both_sizes(&mut h, "monitor_negative_feedback");
+    h.press("w");
+    let data = h.app.monitor.data.as_ref().unwrap();
+    let latencies: Vec<f64> = data.worst.iter().filter_map(|o| o.latency_ms).collect();
+    assert!(latencies.windows(2).all(|w| w[0] >= w[1]), "slowest first");
+}
+
+#[test]
+fn the_worst_error_becomes_a_test_case_then_the_prompt_opens_in_the_editor() {
+    let mut h = demo_monitor();
+    let worst = h.app.monitor.selected_call().unwrap().clone();
+    assert_eq!(worst.status.as_str(), "error");
+    h.enter();
+    assert!(h.app.monitor.detail);
+    both_sizes(&mut h, "monitor_call_open");
+    h.press("c");
+    assert!(h.app.popup.is_some(), "asks for the dataset");
+    h.enter(); // "+ new": no dataset of production cases yet
+    h.enter(); // the name offered: from-production
+    let created = h.app.monitor.created.clone().expect("a case was made");
+    assert_eq!(created.observation, worst.id);
+    let dataset = h.ws.dataset("from-production", None).unwrap();
+    assert_eq!(dataset.cases.len(), 1);
+    let case = &dataset.cases[0];
+    assert_eq!(case.vars, worst.variables);
+    assert!(case.tags.contains(&"needs-rubric".to_string()));
+    let said = h
+        .app
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(said.contains("from-production v2"), "{said}");
+    both_sizes(&mut h, "monitor_case_made");
+    h.press("e");
+    assert_eq!(h.app.view, View::Edit);
+    assert_eq!(h.app.focus, Focus::Sections);
+    assert_eq!(h.app.open.as_ref().unwrap().name.as_str(), "support/triage");
+}
+
+#[test]
+fn the_prompt_list_carries_a_breach_badge() {
+    let mut h = demo_monitor();
+    let text = screen(&mut h, 80, 24);
+    let row = text
+        .lines()
+        .find(|l| l.contains("│  triage"))
+        .expect("triage in the list");
+    assert!(row.contains('!'), "{row}");
+}
