@@ -1,5 +1,10 @@
 //! The workbench: key-sequence scenarios and snapshots of every view.
 
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../sync_support/mod.rs"]
+mod sync_support;
+
 mod board_snapshots;
 mod eval_snapshots;
 mod evals;
@@ -10,4 +15,5 @@ mod review_deploy;
 mod scenarios;
 mod screen;
 mod snapshots;
+mod sync_bar;
 mod worker;
