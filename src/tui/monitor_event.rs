@@ -41,6 +41,9 @@ pub struct MonitorData {
     /// The query with its environment resolved.
     pub query: MonitorQuery,
     pub series: MetricSeries,
+    /// Production over the same range, when the environment shown is another one: its new
+    /// version is compared with what production serves.
+    pub baseline: Option<MetricSeries>,
     /// The prompt's deployments to the environment, oldest first.
     pub deployments: Vec<DeploymentRow>,
     pub worst: Vec<Observation>,

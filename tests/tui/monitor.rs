@@ -78,8 +78,14 @@ fn the_monitor_tells_the_story_of_the_bad_deployment() {
 fn environments_ranges_and_worst_lists_cycle() {
     let mut h = demo_monitor();
     h.press("]");
-    let env = h.app.monitor.data.as_ref().unwrap().series.env.clone();
-    assert_eq!(env, "staging");
+    let data = h.app.monitor.data.as_ref().unwrap();
+    assert_eq!(data.series.env, "staging");
+    // Staging's v4 against what production served (the demo's staging traffic depends on the
+    // hour the demo ran: no snapshot of it).
+    let baseline = data.baseline.as_ref().expect("production beside staging");
+    assert_eq!(baseline.env, "production");
+    let screen = screen(&mut h, 80, 24);
+    assert!(screen.contains("stg v4 vs prod v3"), "{screen}");
     h.press("[");
     h.press("[");
     assert_eq!(

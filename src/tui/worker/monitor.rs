@@ -38,6 +38,18 @@ pub(super) fn run(
                 series = ws.metric_series(&query.prompt, &first, (from, to), bucket, thresholds)?;
             }
             query.env = Some(series.env.clone());
+            let baseline =
+                if series.env != "production" && series.envs.iter().any(|e| e == "production") {
+                    Some(ws.metric_series(
+                        &query.prompt,
+                        "production",
+                        (from, to),
+                        bucket,
+                        thresholds,
+                    )?)
+                } else {
+                    None
+                };
             let mut deployments: Vec<_> = ws
                 .deployments(&query.prompt)?
                 .into_iter()
@@ -61,6 +73,7 @@ pub(super) fn run(
             MonitorReply::Loaded(Box::new(MonitorData {
                 query,
                 series,
+                baseline,
                 deployments,
                 worst,
             }))

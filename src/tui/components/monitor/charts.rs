@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::Marker;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{
     Axis, Bar, BarChart, BarGroup, Block, Borders, Chart, Dataset, GraphType, Paragraph, Sparkline,
 };
@@ -15,6 +15,8 @@ use crate::domain::metrics::{BucketSize, Metrics};
 use crate::domain::thresholds::{format_ms, format_share, format_usd};
 use crate::tui::event::MonitorData;
 use crate::tui::theme::Theme;
+
+use super::timeline::version_changes;
 
 /// `day` or `hour`.
 pub fn bucket_word(bucket: BucketSize) -> &'static str {
@@ -47,82 +49,19 @@ fn x_labels(data: &MonitorData) -> Vec<Span<'static>> {
     ]
 }
 
-/// The version serving most calls in each bucket that had calls, in time order.
-fn dominant(data: &MonitorData) -> Vec<(i64, u32)> {
-    let mut out: Vec<(i64, u32, u64)> = Vec::new();
-    for p in &data.series.points {
-        match out.last_mut() {
-            Some(last) if last.0 == p.start_ms => {
-                if p.metrics.count > last.2 {
-                    *last = (p.start_ms, p.version, p.metrics.count);
-                }
-            }
-            _ => out.push((p.start_ms, p.version, p.metrics.count)),
-        }
-    }
-    out.into_iter().map(|(at, v, _)| (at, v)).collect()
-}
-
-/// Where the serving version changed: `(bucket start, new version)`, the first bucket included.
-pub fn version_changes(data: &MonitorData) -> Vec<(i64, u32)> {
-    let mut out: Vec<(i64, u32)> = Vec::new();
-    for (at, v) in dominant(data) {
-        if out.last().is_none_or(|(_, last)| *last != v) {
-            out.push((at, v));
+/// One metric per bucket across the whole range, `None` where there was no call: bars and
+/// sparklines keep time evenly spaced.
+fn per_bucket(data: &MonitorData, f: impl Fn(&Metrics) -> Option<f64>) -> Vec<Option<f64>> {
+    let size = data.series.bucket.millis();
+    let n = ((data.series.to_ms - data.series.from_ms).max(1) + size - 1) / size;
+    let mut out = vec![None; n as usize];
+    for p in &data.series.totals {
+        let i = ((p.start_ms - data.series.from_ms) / size) as usize;
+        if let Some(slot) = out.get_mut(i) {
+            *slot = f(&p.metrics);
         }
     }
     out
-}
-
-/// The deployments to the environment inside the range: `(time, version)`.
-fn deployments_in_range(data: &MonitorData) -> Vec<(i64, u32)> {
-    data.deployments
-        .iter()
-        .filter_map(|d| {
-            let at = d.at.parse::<jiff::Timestamp>().ok()?.as_millisecond();
-            (data.series.from_ms..=data.series.to_ms)
-                .contains(&at)
-                .then_some((at, d.version))
-        })
-        .collect()
-}
-
-/// `versions v2──────v3─────v4─v3──▲`: who served when, across the row; `▲` a deployment.
-pub fn timeline(data: &MonitorData, width: usize, theme: Theme) -> Line<'static> {
-    let prefix = "versions ";
-    let cols = width.saturating_sub(prefix.len()).max(1);
-    let (from, to) = (
-        data.series.from_ms,
-        data.series.to_ms.max(data.series.from_ms + 1),
-    );
-    let col = |at: i64| (((at - from) as f64 / (to - from) as f64) * cols as f64) as usize;
-    let mut row = vec![' '; cols];
-    for (at, _) in dominant(data) {
-        let end = col(at + data.series.bucket.millis()).min(cols);
-        for c in row.iter_mut().take(end).skip(col(at).min(cols)) {
-            *c = '─';
-        }
-    }
-    for (at, v) in version_changes(data) {
-        let start = col(at).min(cols.saturating_sub(1));
-        for (i, ch) in format!("v{v}").chars().enumerate() {
-            if let Some(c) = row.get_mut(start + i) {
-                *c = ch;
-            }
-        }
-    }
-    for (at, _) in deployments_in_range(data) {
-        let c = col(at).min(cols - 1);
-        row[c] = '▲';
-    }
-    let mut spans = vec![
-        Span::styled(prefix, theme.dim()),
-        Span::raw(row.into_iter().collect::<String>()),
-    ];
-    if !deployments_in_range(data).is_empty() {
-        spans.push(Span::styled(" ▲ deployed", theme.dim()));
-    }
-    Line::from(spans)
 }
 
 /// A series of one metric over time (buckets without calls are skipped).
@@ -282,48 +221,56 @@ pub fn draw_charts(frame: &mut Frame, area: Rect, data: &MonitorData, theme: The
     );
 }
 
-/// Cost per bucket as bars (a sparkline when there are more buckets than columns).
+/// Cost per bucket as bars, or a line when there are more buckets than the bars have room.
 fn draw_cost(frame: &mut Frame, area: Rect, data: &MonitorData, theme: Theme) {
-    let costs: Vec<f64> = data
-        .series
-        .totals
-        .iter()
-        .map(|p| p.metrics.cost_usd)
+    let costs: Vec<f64> = per_bucket(data, |m| Some(m.cost_usd))
+        .into_iter()
+        .map(|c| c.unwrap_or(0.0))
         .collect();
     let max = costs.iter().copied().fold(0.0_f64, f64::max);
     let total: f64 = costs.iter().sum();
     let title = format!(
-        " Cost per {} · max {} · total {} ",
+        "Cost per {} · max {} · total {}",
         bucket_word(data.series.bucket),
         format_usd(max),
         format_usd(total)
     );
+    if costs.len() * 2 + 2 > area.width as usize {
+        let points = series(data, |m| Some(m.cost_usd));
+        let lines = vec![("⣿ cost", Marker::Braille, points)];
+        line_chart(
+            frame,
+            area,
+            data,
+            (&title, f64::MAX),
+            format_usd,
+            lines,
+            theme,
+        );
+        return;
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(false))
-        .title(Span::styled(title, theme.title()));
+        .title(Span::styled(format!(" {title} "), theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let scaled: Vec<u64> = costs.iter().map(|c| (c * 1e6).round() as u64).collect();
-    if scaled.len() * 2 <= inner.width as usize {
-        let bars: Vec<Bar> = scaled
-            .iter()
-            .map(|v| Bar::default().value(*v).text_value(""))
-            .collect();
-        frame.render_widget(
-            BarChart::default()
-                .data(BarGroup::default().bars(&bars))
-                .bar_width(1)
-                .bar_gap(1)
-                .bar_style(theme.text()),
-            inner,
-        );
-    } else {
-        frame.render_widget(
-            Sparkline::default().data(&scaled).style(theme.text()),
-            inner,
-        );
-    }
+    let bars: Vec<Bar> = costs
+        .iter()
+        .map(|c| {
+            Bar::default()
+                .value((c * 1e6).round() as u64)
+                .text_value("")
+        })
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(1)
+            .bar_gap(1)
+            .bar_style(theme.text()),
+        inner,
+    );
 }
 
 /// One row per metric: its name, a sparkline over the range, its latest and worst values.
@@ -352,11 +299,9 @@ pub fn draw_sparklines(frame: &mut Frame, area: Rect, data: &MonitorData, theme:
     ];
     let areas = Layout::vertical([Constraint::Length(1); 4]).split(area);
     for ((name, f, show), row) in rows.into_iter().zip(areas.iter()) {
-        let values: Vec<f64> = data
-            .series
-            .totals
-            .iter()
-            .map(|p| f(&p.metrics).unwrap_or(0.0))
+        let values: Vec<f64> = per_bucket(data, &f)
+            .into_iter()
+            .map(|v| v.unwrap_or(0.0))
             .collect();
         let worst = values.iter().copied().fold(0.0_f64, f64::max);
         let scaled: Vec<u64> = values

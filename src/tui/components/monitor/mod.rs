@@ -6,6 +6,7 @@
 mod charts;
 mod observations;
 mod table;
+mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -189,7 +190,7 @@ impl MonitorView {
             breach_area,
         );
         frame.render_widget(
-            Paragraph::new(charts::timeline(data, head.width as usize, theme)),
+            Paragraph::new(timeline::timeline(data, head.width as usize, theme)),
             time_line,
         );
         if self.detail

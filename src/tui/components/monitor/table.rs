@@ -1,5 +1,6 @@
 //! The versions side by side: each version's metrics over the range in this environment, the
-//! two latest (before and after the last change) compared, with the difference in words.
+//! two latest (before and after the last change) compared with the difference in words, or,
+//! in another environment than production, its latest version against production's.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -10,7 +11,7 @@ use crate::domain::metrics::Metrics;
 use crate::domain::thresholds::{format_ms, format_share, format_usd};
 use crate::tui::event::MonitorData;
 use crate::tui::theme::Theme;
-use crate::workspace::VersionTotal;
+use crate::workspace::{MetricSeries, VersionTotal};
 
 type Getter = fn(&Metrics) -> Option<f64>;
 type Shown = fn(f64) -> String;
@@ -35,12 +36,49 @@ fn signed(x: f64) -> String {
     format!("{x:+.2}")
 }
 
-/// The versions shown: at most `room`, the most recently served last.
-fn shown(data: &MonitorData, room: usize) -> Vec<&VersionTotal> {
-    let mut versions: Vec<&VersionTotal> = data.series.versions.iter().collect();
+/// A column: its heading and its metrics.
+type Column<'a> = (String, &'a Metrics);
+
+/// The versions of `series` with calls, the most recently served last, at most `room`.
+fn recent(series: &MetricSeries, room: usize) -> Vec<&VersionTotal> {
+    let mut versions: Vec<&VersionTotal> = series.versions.iter().collect();
     versions.sort_by_key(|v| (v.last_ms, v.version));
     let skip = versions.len().saturating_sub(room);
     versions.into_iter().skip(skip).collect()
+}
+
+/// The columns, and which two are compared (before, after): the environment's latest version
+/// against what production served (another environment), or against the version before it.
+fn columns(data: &MonitorData, room: usize) -> (Vec<Column<'_>>, Option<(usize, usize)>) {
+    let short = super::super::env_badges::abbreviation;
+    let mut columns: Vec<Column> = Vec::new();
+    let baseline = data
+        .baseline
+        .as_ref()
+        .and_then(|b| recent(b, 1).pop().map(|v| (b, v)));
+    if let Some((b, v)) = baseline {
+        columns.push((
+            format!("{} {}", short(&b.env), version_label(v.version)),
+            &v.metrics,
+        ));
+    }
+    let own = recent(&data.series, room - columns.len());
+    let prefix = if baseline.is_some() {
+        format!("{} ", short(&data.series.env))
+    } else {
+        String::new()
+    };
+    columns.extend(
+        own.iter()
+            .map(|v| (format!("{prefix}{}", version_label(v.version)), &v.metrics)),
+    );
+    let n = columns.len();
+    let pair = match (baseline.is_some(), n) {
+        (true, 2..) => Some((0, n - 1)),
+        (false, 2..) => Some((n - 2, n - 1)),
+        _ => None,
+    };
+    (columns, pair)
 }
 
 /// `+12.3% worse`, `-0.4 s better`: the last shown version against the one before.
@@ -65,35 +103,24 @@ fn difference(before: f64, after: f64, show: fn(f64) -> String, higher_worse: bo
 /// Draws the table in `area` (as many rows as fit, calls and errors first).
 pub fn draw(frame: &mut Frame, area: Rect, data: &MonitorData, theme: Theme) {
     let room = if area.width >= 100 { 4 } else { 2 };
-    let versions = shown(data, room);
-    if versions.is_empty() {
+    let (columns, pair) = columns(data, room);
+    if columns.is_empty() {
         return;
     }
     let mut header = vec![Cell::from("version")];
-    header.extend(
-        versions
-            .iter()
-            .map(|v| Cell::from(version_label(v.version))),
-    );
-    let compare = versions.len() >= 2;
-    if compare {
-        let (a, b) = (versions[versions.len() - 2], versions[versions.len() - 1]);
-        header.push(Cell::from(format!(
-            "{} vs {}",
-            version_label(b.version),
-            version_label(a.version)
-        )));
+    header.extend(columns.iter().map(|(label, _)| Cell::from(label.clone())));
+    if let Some((a, b)) = pair {
+        header.push(Cell::from(format!("{} vs {}", columns[b].0, columns[a].0)));
     }
     let rows = METRICS.iter().map(|(name, get, show, higher_worse)| {
         let mut cells = vec![Cell::from(*name)];
         cells.extend(
-            versions
+            columns
                 .iter()
-                .map(|v| Cell::from(get(&v.metrics).map_or("-".into(), show))),
+                .map(|(_, m)| Cell::from(get(m).map_or("-".into(), show))),
         );
-        if compare {
-            let (a, b) = (versions[versions.len() - 2], versions[versions.len() - 1]);
-            let text = match (get(&a.metrics), get(&b.metrics)) {
+        if let Some((a, b)) = pair {
+            let text = match (get(columns[a].1), get(columns[b].1)) {
                 (Some(x), Some(y)) if *name != "calls" => difference(x, y, *show, *higher_worse),
                 _ => String::new(),
             };
@@ -107,8 +134,12 @@ pub fn draw(frame: &mut Frame, area: Rect, data: &MonitorData, theme: Theme) {
         Row::new(cells)
     });
     let mut widths = vec![Constraint::Length(9)];
-    widths.extend(versions.iter().map(|_| Constraint::Length(9)));
-    if compare {
+    widths.extend(
+        columns
+            .iter()
+            .map(|(label, _)| Constraint::Length(label.len().max(9) as u16)),
+    );
+    if pair.is_some() {
         widths.push(Constraint::Min(10));
     }
     let table = Table::new(rows, widths)
