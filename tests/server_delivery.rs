@@ -294,14 +294,7 @@ async fn metrics_count_requests_by_route_and_prompts_by_environment() {
         .await;
     }
     get(&server, "/v1/prompts/nothing?env=production", Some(&key)).await;
-    let text = client()
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&server).await;
     let ok =
         r#"galley_http_requests_total{method="GET",route="/v1/prompts/{*name}",status="200"} 3"#;
     assert!(text.contains(ok), "{text}");

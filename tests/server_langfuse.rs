@@ -152,3 +152,43 @@ async fn moving_a_label_goes_through_the_environments_policy() {
     let (status, _, _) = get(&server, "/v1/prompts/support/triage", Some(&write)).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn moving_several_labels_is_all_or_nothing() {
+    let g = seeded();
+    let write = key(&g, "write");
+    ok(&g, &["policy", "set", "production", "--min-approvals", "1"]);
+    let server = Server::start(&g, &[]);
+    // development would accept version 2, production refuses it: neither moves.
+    let (status, _, body) =
+        move_triage_v2(&server, &write, json!(["development", "production"])).await;
+    assert_eq!((status, code(&body)), (403, "policy_refused"), "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("nothing was moved") && message.contains("production"),
+        "{body}"
+    );
+    let path = "/v1/prompts/support/triage?env=development";
+    let (status, _, served) = get(&server, path, Some(&write)).await;
+    assert_eq!(status, 404, "development moved: {served}");
+    // Without the refusing label, the move goes through.
+    let (status, _, body) = move_triage_v2(&server, &write, json!(["development"])).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, _, served) = get(&server, path, Some(&write)).await;
+    assert_eq!(served["version"], 2, "{served}");
+}
+
+/// PATCHes `labels` onto version 2 of support/triage.
+async fn move_triage_v2(
+    server: &Server,
+    key: &Key,
+    labels: serde_json::Value,
+) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+    answer(
+        client()
+            .patch(server.url("/api/public/v2/prompts/support%2Ftriage/versions/2"))
+            .basic_auth(&key.id, Some(&key.secret))
+            .json(&json!({"newLabels": labels})),
+    )
+    .await
+}

@@ -69,6 +69,7 @@ pub fn serve(args: ServeArgs, db_flag: Option<&Path>, default_db: PathBuf) -> an
         pool_size: args.pool_size,
         freshness_ms: args.freshness_ms,
         log_file: args.log_file,
+        monitor: None,
     };
     let config = file.resolve(over, default_db)?;
     run(config)?;

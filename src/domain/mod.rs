@@ -8,6 +8,7 @@ pub mod langfuse;
 pub mod metrics;
 pub mod name;
 pub mod observation;
+pub mod otlp;
 pub mod people;
 pub mod policy;
 pub mod section;

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::domain::observation::KeepLimits;
+
 /// Everything `galley serve` runs with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServeConfig {
@@ -34,6 +36,9 @@ pub struct ServeConfig {
     pub freshness_ms: u32,
     /// Where request logs go; standard error when `None`.
     pub log_file: Option<PathBuf>,
+    /// What ingestion keeps of each observation (output and variable sizes, redacted
+    /// variables): the settings file's `[monitor]` table, same keys as the user config's.
+    pub keep: KeepLimits,
 }
 
 impl ServeConfig {
@@ -51,6 +56,7 @@ impl ServeConfig {
             pool_size: 4,
             freshness_ms: 1,
             log_file: None,
+            keep: KeepLimits::default(),
         }
     }
 }
@@ -71,6 +77,8 @@ pub struct ServeFile {
     pub pool_size: Option<usize>,
     pub freshness_ms: Option<u32>,
     pub log_file: Option<PathBuf>,
+    /// `[monitor]`: `max_output_chars`, `max_variable_chars`, `redact`.
+    pub monitor: Option<KeepLimits>,
 }
 
 /// Why the settings are unusable.
@@ -141,6 +149,9 @@ impl ServeFile {
             config.freshness_ms = v;
         }
         config.log_file = pick(over.log_file, self.log_file);
+        if let Some(keep) = over.monitor.or(self.monitor) {
+            config.keep = keep;
+        }
         Ok(config)
     }
 }
@@ -174,5 +185,16 @@ mod tests {
         let err = ServeFile::default().resolve(flags, "w.db".into());
         assert!(matches!(err, Err(ConfigError::HalfTls)));
         assert!(toml::from_str::<ServeFile>("adr = \"x\"").is_err());
+        let file: ServeFile =
+            toml::from_str("[monitor]\nredact = [\"email\"]\nmax_output_chars = 5\n").unwrap();
+        let c = file.resolve(ServeFile::default(), "w.db".into()).unwrap();
+        assert_eq!(
+            (c.keep.redact.clone(), c.keep.max_output_chars),
+            (vec!["email".to_string()], 5)
+        );
+        assert_eq!(
+            c.keep.max_variable_chars,
+            KeepLimits::default().max_variable_chars
+        );
     }
 }

@@ -28,7 +28,13 @@ pub struct Metrics {
     /// allocates nothing, which matters at tens of thousands of requests a second.
     requests: Mutex<Vec<(SeriesKey, Series)>>,
     served: Mutex<BTreeMap<String, u64>>,
+    /// Observations ingested, by environment: (accepted, rejected).
+    observations: Mutex<BTreeMap<String, (u64, u64)>>,
 }
+
+/// The most environments the observation counters keep apart; the rest count as `other`, so
+/// a client sending made-up environments cannot grow the registry without bound.
+const MAX_OBSERVED_ENVS: usize = 64;
 
 impl Metrics {
     /// Counts one answered request on `route` (the route's pattern, not the raw path).
@@ -61,6 +67,19 @@ impl Metrics {
                 served.insert(env.to_string(), 1);
             }
         }
+    }
+
+    /// Counts observations ingested in environment `env` (`unknown` when an item had none).
+    pub fn observations(&self, env: &str, accepted: u64, rejected: u64) {
+        let mut counts = self.observations.lock().unwrap_or_else(|p| p.into_inner());
+        let env = if counts.contains_key(env) || counts.len() < MAX_OBSERVED_ENVS {
+            env
+        } else {
+            "other"
+        };
+        let entry = counts.entry(env.to_string()).or_default();
+        entry.0 += accepted;
+        entry.1 += rejected;
     }
 
     /// Everything, in Prometheus text exposition format (version 0.0.4).
@@ -116,6 +135,26 @@ impl Metrics {
                 escape(env)
             );
         }
+        drop(served);
+        let counts = self.observations.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, help, pick) in [
+            ("accepted", "stored (re-sends included)", 0),
+            ("rejected", "refused with a reason", 1),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP galley_observations_{name}_total Observations {help}, by environment."
+            );
+            let _ = writeln!(out, "# TYPE galley_observations_{name}_total counter");
+            for (env, n) in counts.iter() {
+                let n = if pick == 0 { n.0 } else { n.1 };
+                let _ = writeln!(
+                    out,
+                    "galley_observations_{name}_total{{environment=\"{}\"}} {n}",
+                    escape(env)
+                );
+            }
+        }
         out
     }
 }
@@ -147,7 +186,10 @@ mod tests {
         m.observe("GET", "/v1/prompts/{*name}", 200, 0.02);
         m.observe("GET", "/x\"y", 404, 20.0);
         m.prompt_served("production");
+        m.observations("production", 3, 1);
         let text = m.render();
+        assert!(text.contains("galley_observations_accepted_total{environment=\"production\"} 3"));
+        assert!(text.contains("galley_observations_rejected_total{environment=\"production\"} 1"));
         let labels = r#"method="GET",route="/v1/prompts/{*name}",status="200""#;
         assert!(text.contains(&format!("galley_http_requests_total{{{labels}}} 2")));
         assert!(text.contains(&format!(

@@ -16,7 +16,9 @@ mod health;
 mod langfuse;
 mod metrics;
 mod middleware;
+mod observe;
 pub mod openapi;
+mod otlp;
 pub mod state;
 mod sync;
 
@@ -70,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(delivery::routes())
         .merge(langfuse::routes())
+        .merge(observe::routes())
         .merge(openapi::routes());
     // ── Sync ───────────────────────────────────────────────────────────────────────────────
     // The sync routes (src/server/sync.rs) are merged here: `.merge(sync::routes())`.

@@ -30,6 +30,9 @@ use super::state::AppState;
         super::langfuse::projects,
         super::langfuse::create,
         super::langfuse::move_labels,
+        super::observe::ingest,
+        super::observe::feedback,
+        super::otlp::traces,
         super::health::healthz,
         super::health::readyz,
         super::health::metrics,
@@ -38,6 +41,7 @@ use super::state::AppState;
     tags(
         (name = "delivery", description = "What each environment serves"),
         (name = "langfuse", description = "For applications using the Langfuse SDKs"),
+        (name = "monitoring", description = "Production observations: batches, feedback, OTLP spans"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

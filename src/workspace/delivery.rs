@@ -265,8 +265,8 @@ impl Workspace {
     }
 
     /// Makes each of `environments` serve version `number` of `name`, through their policies
-    /// (`latest` is implied by being the highest version and is skipped). Stops at the first
-    /// refusal, naming every unmet requirement.
+    /// (`latest` is implied by being the highest version and is skipped). All or nothing: when
+    /// one policy refuses, nothing moves and every unmet requirement is named.
     pub fn move_environments(
         &mut self,
         name: &PromptName,
@@ -274,19 +274,18 @@ impl Workspace {
         environments: &[String],
     ) -> Result<()> {
         self.version(name, number)?;
-        for env in environments.iter().filter(|e| *e != LATEST) {
+        let envs: Vec<String> = environments
+            .iter()
+            .filter(|e| *e != LATEST)
+            .cloned()
+            .collect();
+        for env in &envs {
             self.check_environment(env)?;
-            if self.served(name, env)? == Some(number) {
-                continue;
-            }
-            match self.deploy(name, number, env) {
-                Ok(_) => {}
-                Err(WorkspaceError::Refused(reasons)) => {
-                    return Err(DeliveryError::PolicyRefused(reasons));
-                }
-                Err(e) => return Err(e.into()),
-            }
         }
-        Ok(())
+        match self.deploy_many(name, number, &envs) {
+            Ok(_) => Ok(()),
+            Err(WorkspaceError::Refused(reasons)) => Err(DeliveryError::PolicyRefused(reasons)),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -385,7 +385,7 @@ impl Workspace {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn record(
+pub(super) fn record(
     tx: &Tx<'_>,
     name: &PromptName,
     env: &str,

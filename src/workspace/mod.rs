@@ -10,6 +10,7 @@ mod delivery;
 mod demo;
 mod demo_traffic;
 mod deploy;
+mod deploy_many;
 mod deploy_preview;
 mod drafts;
 mod environments;

@@ -313,6 +313,15 @@ pub async fn answer(req: reqwest::RequestBuilder) -> (u16, reqwest::header::Head
     (status, headers, body)
 }
 
+/// The server's `/metrics` page.
+pub async fn metrics_text(server: &Server) -> String {
+    let resp = client().get(server.url("/metrics")).send().await;
+    resp.expect("GET /metrics")
+        .text()
+        .await
+        .expect("metrics body")
+}
+
 /// The error code of an error body.
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")
