@@ -84,8 +84,8 @@ fn environments_ranges_and_worst_lists_cycle() {
     // hour the demo ran: no snapshot of it).
     let baseline = data.baseline.as_ref().expect("production beside staging");
     assert_eq!(baseline.env, "production");
-    let screen = screen(&mut h, 80, 24);
-    assert!(screen.contains("stg v4 vs prod v3"), "{screen}");
+    let shown = screen(&mut h, 80, 24);
+    assert!(shown.contains("stg v4 vs prod v3"), "{shown}");
     h.press("[");
     h.press("[");
     assert_eq!(
@@ -101,6 +101,9 @@ fn environments_ranges_and_worst_lists_cycle() {
         h.app.monitor.data.as_ref().unwrap().series.bucket,
         BucketSize::Hour
     );
+    // The last day per hour draws at both sizes (its numbers depend on the hour: no snapshot).
+    assert!(screen(&mut h, 160, 48).contains("24h by hour"));
+    assert!(screen(&mut h, 80, 24).contains("24h by hour"));
     h.press("tt");
     h.press("w");
     let data = h.app.monitor.data.as_ref().unwrap();
@@ -143,6 +146,9 @@ fn the_worst_error_becomes_a_test_case_then_the_prompt_opens_in_the_editor() {
         .unwrap_or_default();
     assert!(said.contains("from-production v2"), "{said}");
     both_sizes(&mut h, "monitor_case_made");
+    h.esc();
+    assert!(!h.app.monitor.detail, "Esc closes the call");
+    assert_eq!(h.app.focus, Focus::Monitor);
     h.press("e");
     assert_eq!(h.app.view, View::Edit);
     assert_eq!(h.app.focus, Focus::Sections);
