@@ -307,6 +307,13 @@ fn draw_welcome(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     let theme = app.theme;
     // The sync state leads the right side; on a narrow screen it replaces the workspace's name.
+    let sync_failed = app.sync.running.is_none()
+        && (app.sync.error.is_some()
+            || app
+                .sync
+                .remotes
+                .first()
+                .is_some_and(|r| r.last_error.is_some()));
     let right = match app.sync.segment(jiff::Timestamp::now()) {
         Some(sync) if area.width >= 120 => {
             format!(" {sync} │ {} · {} ", shorten(&app.db_label, 28), app.user)
@@ -329,7 +336,15 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect) {
     };
     frame.render_widget(Paragraph::new(left).style(theme.status_bar()), left_area);
     frame.render_widget(
-        Paragraph::new(Span::styled(right, theme.dim())).style(theme.status_bar()),
+        Paragraph::new(Span::styled(
+            right,
+            if sync_failed {
+                theme.error()
+            } else {
+                theme.dim()
+            },
+        ))
+        .style(theme.status_bar()),
         right_area,
     );
 }

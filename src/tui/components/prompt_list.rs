@@ -302,15 +302,16 @@ impl PromptList {
                     };
                     let indent = "  ".repeat(*depth);
                     // `!3` where the name still fits beside it, else a bare `!`.
-                    let badge = match self.alerts.get(p.name.as_str()) {
+                    let alert = match self.alerts.get(p.name.as_str()) {
                         Some(n)
                             if indent.len() + label.chars().count() + badge.len() + 5 <= width =>
                         {
-                            format!("!{n} {badge}")
+                            format!("!{n} ")
                         }
-                        Some(_) => format!("! {badge}"),
-                        None => badge,
+                        Some(_) => "! ".to_string(),
+                        None => String::new(),
                     };
+                    let badge = format!("{alert}{badge}");
                     let room = width.saturating_sub(indent.len() + badge.len() + 1);
                     let shown = cut(label, room);
                     let pad =
@@ -320,10 +321,12 @@ impl PromptList {
                     } else {
                         theme.dim()
                     };
+                    let rest = badge[alert.len()..].to_string();
                     ListItem::new(Line::from(vec![
                         Span::raw(format!("{indent}{shown}")),
                         Span::raw(" ".repeat(pad)),
-                        Span::styled(badge, badge_style),
+                        Span::styled(alert, theme.error()),
+                        Span::styled(rest, badge_style),
                     ]))
                 }
             })
