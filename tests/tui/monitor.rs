@@ -165,3 +165,26 @@ fn the_prompt_list_carries_a_breach_badge() {
         .expect("triage in the list");
     assert!(row.contains('!'), "{row}");
 }
+
+#[test]
+fn a_click_selects_a_worst_call() {
+    use galley::tui::event::Event;
+    use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut h = demo_monitor();
+    let shown = screen(&mut h, 80, 24);
+    // The third call of the list, wherever the list starts on the screen.
+    let third = shown
+        .lines()
+        .position(|l| l.contains("2d 13h ago"))
+        .unwrap() as u16;
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 40,
+        row: third,
+        modifiers: KeyModifiers::NONE,
+    };
+    let effects = h.app.update(Event::Mouse(click), h.now);
+    h.run(effects);
+    assert_eq!(h.app.monitor.selected, 2);
+    assert_eq!(h.app.focus, Focus::Monitor);
+}

@@ -321,6 +321,9 @@ impl App {
                     {
                         return self.deploy_history_effects();
                     }
+                    Focus::Monitor => {
+                        self.monitor.click(mouse.column, mouse.row);
+                    }
                     Focus::List if mouse.row > rect.y => {
                         let before = self.list.selected_name().cloned();
                         if self.list.click(row) {

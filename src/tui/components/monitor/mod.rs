@@ -50,6 +50,8 @@ pub struct MonitorView {
     pub until: Option<jiff::Timestamp>,
     /// The last test case made from a call, shown until the next load.
     pub created: Option<CaseFromObservation>,
+    /// Where the worst list was drawn last and its first row shown, for the mouse.
+    list_at: std::cell::Cell<(Rect, usize)>,
 }
 
 impl Default for MonitorView {
@@ -64,6 +66,7 @@ impl Default for MonitorView {
             detail_scroll: 0,
             until: None,
             created: None,
+            list_at: Default::default(),
         }
     }
 }
@@ -131,6 +134,21 @@ impl MonitorView {
         if count > 0 {
             self.selected = (self.selected as isize + step).clamp(0, count as isize - 1) as usize;
         }
+    }
+
+    /// Selects the worst call drawn at (`column`, `row`) of the screen, if one is there.
+    pub fn click(&mut self, column: u16, row: u16) -> bool {
+        let (area, offset) = self.list_at.get();
+        let count = self.data.as_ref().map_or(0, |d| d.worst.len());
+        if self.detail || !area.contains(ratatui::layout::Position::new(column, row)) {
+            return false;
+        }
+        let index = offset + usize::from(row - area.y);
+        if index >= count {
+            return false;
+        }
+        self.selected = index;
+        true
     }
 
     /// Draws the view in `area`.
@@ -213,7 +231,8 @@ impl MonitorView {
             charts::draw_sparklines(frame, top, data, theme);
         }
         table::draw(frame, middle, data, theme);
-        observations::draw_list(frame, bottom, self, theme, focused);
+        self.list_at
+            .set(observations::draw_list(frame, bottom, self, theme, focused));
     }
 }
 

@@ -58,9 +58,18 @@ fn summary(o: &Observation) -> String {
     }
 }
 
-/// The list, with the case just made (if any) on its last line.
-pub fn draw_list(frame: &mut Frame, area: Rect, view: &MonitorView, theme: Theme, focused: bool) {
-    let Some(data) = &view.data else { return };
+/// The list, with the case just made (if any) on its last line; returns where its rows are
+/// and the first one shown.
+pub fn draw_list(
+    frame: &mut Frame,
+    area: Rect,
+    view: &MonitorView,
+    theme: Theme,
+    focused: bool,
+) -> (Rect, usize) {
+    let Some(data) = &view.data else {
+        return (Rect::default(), 0);
+    };
     let mut title = tabs(view, theme);
     title.push(Span::styled(
         format!("({}) ", data.worst.len()),
@@ -118,6 +127,7 @@ pub fn draw_list(frame: &mut Frame, area: Rect, view: &MonitorView, theme: Theme
             note_area,
         );
     }
+    (list_area, state.offset())
 }
 
 /// `✓ case 0193… added to from-production v2 (not-equals "how_to"; add an llm-rubric)`.
