@@ -4,7 +4,10 @@
 //!
 //! 1. push: a workspace of 1,000 prompts × 10 versions (10,000 versions) into an empty server;
 //! 2. pull: those 10,000 versions into an empty workspace;
-//! 3. nothing new: `galley sync` (pull then push) on an up-to-date workspace, median of `--runs`;
+//! 3. monitoring: a month of production calls of `--monitor-prompts` (100) prompts, one an hour
+//!    in one environment, ingested on the server; `galley sync pull` brings their rollups (hour
+//!    and day buckets) and the samples of worst calls into the workspace of step 2;
+//! 4. nothing new: `galley sync` (pull then push) on an up-to-date workspace, median of `--runs`;
 //!    and the same sync in-process (`Workspace::sync`, no process start), median of `--runs`.
 //!
 //! Prints one table row per figure (the table of `benches/README.md`).
@@ -84,6 +87,38 @@ fn build_client(db: &Path, prompts: usize, versions: usize) {
     }
 }
 
+/// A month (30 days from 2026-03-01) of one call an hour of each of `prompts` prompts, every
+/// 9th failed and every 11th with negative feedback.
+fn ingest_month(db: &Path, prompts: usize) -> usize {
+    let mut ws = Workspace::open(db, "root").expect("server workspace");
+    let limits = galley::domain::observation::KeepLimits::default();
+    let mut total = 0;
+    for p in 0..prompts {
+        let mut items = Vec::with_capacity(720);
+        for hour in 0..720usize {
+            let mut o = serde_json::json!({
+                "id": format!("p{p}-h{hour}"),
+                "prompt": format!("bench/p{p:05}"),
+                "version": 1 + hour % 3,
+                "env": "production",
+                "timestamp": format!("2026-03-{:02}T{:02}:17:00Z", 1 + hour / 24, hour % 24),
+                "latency_ms": 80 + (hour * 7919 + p * 31) % 2_000,
+                "input_tokens": 300,
+                "output_tokens": 60,
+                "cost_usd": 0.0005,
+                "status": if hour.is_multiple_of(9) { "error" } else { "ok" },
+                "output": "an answer",
+            });
+            if hour.is_multiple_of(11) {
+                o["feedback"] = serde_json::json!({"score": -1});
+            }
+            items.push(o);
+        }
+        total += ws.ingest(&items, &limits).expect("ingest").accepted;
+    }
+    total
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -137,6 +172,16 @@ fn main() {
         timed(&b_db, "ada", &secret, &["sync", "pull"]),
         "< 5 s",
     );
+    let monitored = arg("--monitor-prompts", 100).min(prompts);
+    let calls = ingest_month(&server_db, monitored);
+    row(
+        &format!(
+            "`galley sync pull`: a month of rollups of {monitored} prompts ({calls} calls, 3 \
+             versions, hour and day buckets) with samples"
+        ),
+        timed(&b_db, "ada", &secret, &["sync", "pull"]),
+        "well under 1 s",
+    );
     let idle: Vec<Duration> = (0..runs)
         .map(|_| timed(&b_db, "ada", &secret, &["sync"]))
         .collect();
@@ -158,7 +203,7 @@ fn main() {
             let report = runtime
                 .block_on(ws.sync(None, SyncDirection::Both))
                 .expect("sync");
-            assert_eq!((report.pulled, report.pushed), (0, 0));
+            assert_eq!((report.pulled, report.pushed, report.rollups), (0, 0, 0));
             started.elapsed()
         })
         .collect();

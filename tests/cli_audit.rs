@@ -602,10 +602,11 @@ fn an_older_file_gets_its_chain_when_migrated() {
     // Turn the file back into one from before the chain (schema 3): no hash columns, no head,
     // and none of what later migrations added (the stored list entries of 6, the people,
     // environments and policies of 7, the deployments and reviews of 8, the comments of 9, the
-    // observations of 12).
+    // observations of 12, the synced monitoring data of 13).
     let conn = tamper(&g);
     conn.execute_batch(
-        "DROP TABLE IF EXISTS observation_rollups;
+        "DROP TABLE IF EXISTS sync_monitor;
+         DROP TABLE IF EXISTS observation_rollups;
          DROP TABLE IF EXISTS observations;
          DROP TABLE IF EXISTS api_keys;
          DROP TABLE IF EXISTS comment_resolutions;

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::workspace::sync::{RemoteStatus, SyncDirection, SyncReport};
+use crate::workspace::sync::{MonitorStatus, RemoteStatus, SyncDirection, SyncReport};
 
 use super::Ctx;
 use super::output::{self, BAD, BOLD, DIM, GOOD, NAME, WARN, paint};
@@ -31,6 +31,11 @@ pub struct SyncArgs {
     /// The remote to sync with (needed when there are several)
     #[arg(long, global = true, value_name = "NAME")]
     remote: Option<String>,
+    /// How many of the worst production calls of each kind (errors, negative feedback,
+    /// slowest) per prompt, environment and day to pull with the metrics (default 5; kept for
+    /// later syncs with this remote)
+    #[arg(long, value_name = "N")]
+    samples: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,6 +91,10 @@ pub fn sync(ctx: &mut Ctx, args: SyncArgs) -> anyhow::Result<()> {
         Some(SyncCommand::Pull) => SyncDirection::Pull,
         None => SyncDirection::Both,
     };
+    if let Some(n) = args.samples {
+        let remote = ctx.workspace.sync_remote(args.remote.as_deref())?;
+        ctx.workspace.set_monitor_samples(&remote.name, n)?;
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -136,6 +145,12 @@ fn print_report(report: &SyncReport) {
         },
         position(report.ahead, report.behind)
     ));
+    if report.rollups > 0 || report.samples > 0 {
+        lines.push(format!(
+            "  monitoring: {} bucket(s) of metrics, {} sample call(s)",
+            report.rollups, report.samples
+        ));
+    }
     output::print(&lines.join("\n"));
 }
 
@@ -179,6 +194,7 @@ fn status(ctx: &Ctx, remote: Option<&str>) -> anyhow::Result<()> {
             "  last sync: {}",
             s.last_sync.as_deref().unwrap_or("never")
         ));
+        lines.push(format!("  monitoring: {}", monitoring(&s.monitor)));
         if let Some(err) = &s.last_error {
             lines.push(format!("  {} {err}", paint(BAD, "last error:")));
         }
@@ -195,4 +211,18 @@ fn status(ctx: &Ctx, remote: Option<&str>) -> anyhow::Result<()> {
     }
     output::print(&lines.join("\n"));
     Ok(())
+}
+
+fn monitoring(m: &MonitorStatus) -> String {
+    match &m.through {
+        None => format!(
+            "nothing pulled yet ({} worst calls of each kind per day)",
+            m.samples_per_day
+        ),
+        Some(through) => format!(
+            "pulled through the bucket of {through} (change {} of {}; {} buckets, {} samples, {} \
+             worst calls of each kind per day)",
+            m.cursor, m.head, m.rollups, m.samples, m.samples_per_day
+        ),
+    }
 }

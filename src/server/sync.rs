@@ -1,12 +1,15 @@
 //! The sync routes (protocol in `crate::sync::wire`): `POST /v1/sync/push` (a write key) hands
 //! a batch to `Workspace::accept_push`, acting as the key's principal; `GET /v1/sync/pull`
-//! (a key that reads every environment) serves a page of the log. No rule lives here.
+//! (a key that reads every environment) serves a page of the log; `GET /v1/sync/monitor` (the
+//! same keys) serves changed rollup buckets with samples of worst observations
+//! (`crate::sync::monitor`). No rule lives here.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use crate::sync::monitor::{DEFAULT_SAMPLES, MAX_ROLLUPS, MonitorQuery, MonitorReply};
 use crate::sync::wire::{MAX_BATCH, PullQuery, PullReply, PushReply, PushRequest};
 
 use super::auth::AuthedKey;
@@ -18,6 +21,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/sync/push", post(push))
         .route("/v1/sync/pull", get(pull))
+        .route("/v1/sync/monitor", get(monitor))
 }
 
 async fn push(
@@ -48,6 +52,22 @@ async fn pull(
     let limit = query.limit.unwrap_or(MAX_BATCH);
     let page = state
         .with_workspace(&key.principal, move |ws| ws.pull_page(query.after, limit))
+        .await?;
+    Ok(Json(page))
+}
+
+async fn monitor(
+    State(state): State<AppState>,
+    key: AuthedKey,
+    Query(query): Query<MonitorQuery>,
+) -> Result<Json<MonitorReply>, ApiError> {
+    key.require_read_all()?;
+    let limit = query.limit.unwrap_or(MAX_ROLLUPS);
+    let samples = query.samples.unwrap_or(DEFAULT_SAMPLES);
+    let page = state
+        .with_workspace(&key.principal, move |ws| {
+            ws.monitor_page(query.after, limit, samples)
+        })
         .await?;
     Ok(Json(page))
 }

@@ -397,6 +397,28 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (prompt, size, start_ms, version, env)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 13: monitoring data synced from a server into workspaces (issue 7). Each rollup row gets
+    // the position of its last change (`change_seq`, one more than the file's highest, set by
+    // every upsert; the index makes that maximum and "changed after" cheap), so a client pulls
+    // the buckets that grew since its cursor. `pulled` marks a bucket whose numbers came from a
+    // server: the server's numbers replace the local ones, and local ingestion leaves it alone.
+    // `sync_monitor` is a client's cursor per remote, with what it knows of the server's head.
+    r#"
+    ALTER TABLE observation_rollups ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE observation_rollups ADD COLUMN pulled INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX observation_rollups_by_change ON observation_rollups (change_seq);
+
+    CREATE TABLE sync_monitor (
+        remote         TEXT PRIMARY KEY,
+        cursor         INTEGER NOT NULL DEFAULT 0,
+        head           INTEGER NOT NULL DEFAULT 0,
+        last_bucket_ms INTEGER,
+        rollups        INTEGER NOT NULL DEFAULT 0,
+        samples        INTEGER NOT NULL DEFAULT 0,
+        pulled_at      TEXT,
+        sample_count   INTEGER NOT NULL DEFAULT 5
+    ) STRICT;
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to
@@ -406,6 +428,7 @@ pub fn after(conn: &rusqlite::Connection, version: u32) -> Result<(), super::Sto
         4 => super::audit::chain_existing_entries(conn),
         6 => super::prompts::refresh_all_listings(conn),
         11 => super::sync::stamp_existing_records(conn),
+        13 => super::sync::number_existing_rollups(conn),
         _ => Ok(()),
     }
 }

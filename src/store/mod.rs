@@ -27,7 +27,9 @@ pub use keys::KeyRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};
 pub use reviews::{DecisionRow, DeploymentRow, ReviewRow};
-pub use sync::{LocalTable, LogEntry, NumberHolder, RejectedRow, RemoteRow};
+pub use sync::{
+    LocalTable, LogEntry, MonitorCursorRow, MonitorPage, NumberHolder, RejectedRow, RemoteRow,
+};
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

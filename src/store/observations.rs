@@ -13,14 +13,14 @@ fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {err}"))
 }
 
-fn size_name(size: BucketSize) -> &'static str {
+pub(super) fn size_name(size: BucketSize) -> &'static str {
     match size {
         BucketSize::Hour => "hour",
         BucketSize::Day => "day",
     }
 }
 
-fn size_from(name: &str) -> Result<BucketSize, StoreError> {
+pub(super) fn size_from(name: &str) -> Result<BucketSize, StoreError> {
     match name {
         "hour" => Ok(BucketSize::Hour),
         "day" => Ok(BucketSize::Day),
@@ -28,12 +28,29 @@ fn size_from(name: &str) -> Result<BucketSize, StoreError> {
     }
 }
 
-const ROLLUP_COLUMNS: &str = "prompt, version, env, size, start_ms, calls, errors, latency_sum_us,
+/// Stores an observation unless its id is stored (see [`Tx::put_observation`]).
+const INSERT_OBSERVATION: &str =
+    "INSERT INTO observations (id, prompt, version, env, at_ms, status, latency_us, feedback, body)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (id) DO NOTHING";
+
+/// Stores an observation, or takes the new body and feedback of one already stored when they
+/// differ (a sample pulled again after its feedback changed).
+pub(super) const UPSERT_OBSERVATION: &str =
+    "INSERT INTO observations (id, prompt, version, env, at_ms, status, latency_us, feedback, body)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT (id) DO UPDATE SET feedback = excluded.feedback, body = excluded.body
+     WHERE body <> excluded.body";
+
+pub(super) const ROLLUP_COLUMNS: &str =
+    "prompt, version, env, size, start_ms, calls, errors, latency_sum_us,
      input_tokens, output_tokens, cost_count, cost_nanos, feedback_count, feedback_points,
      negative_feedback, latency";
 
 /// Reads a rollup row selected with [`ROLLUP_COLUMNS`].
-fn rollup_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RollupKey, Rollup, Vec<u8>, String)> {
+pub(super) fn rollup_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(RollupKey, Rollup, Vec<u8>, String)> {
     let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
     let size: String = r.get(3)?;
     Ok((
@@ -62,7 +79,7 @@ fn rollup_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(RollupKey, Rollup, Vec
     ))
 }
 
-fn finish_rollup(
+pub(super) fn finish_rollup(
     (mut key, mut rollup, latency, size): (RollupKey, Rollup, Vec<u8>, String),
 ) -> Result<(RollupKey, Rollup), StoreError> {
     key.size = size_from(&size)?;
@@ -75,13 +92,15 @@ impl Tx<'_> {
     /// Stores `obs` unless an observation with its id is already stored; returns whether it
     /// was new (only then do its rollups change).
     pub fn insert_observation(&self, obs: &Observation) -> Result<bool, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "INSERT INTO observations (id, prompt, version, env, at_ms, status, latency_us, feedback, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (id) DO NOTHING",
-        )?;
+        self.put_observation(obs, INSERT_OBSERVATION)
+    }
+
+    /// Runs `sql` (an insert of one observation, [`INSERT_OBSERVATION`]'s parameters) for
+    /// `obs`; returns whether a row changed.
+    pub(super) fn put_observation(&self, obs: &Observation, sql: &str) -> Result<bool, StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let body = serde_json::to_string(obs).map_err(|e| corrupt("observation", e))?;
-        let inserted = stmt.execute(params![
+        let changed = stmt.execute(params![
             obs.id,
             obs.prompt,
             obs.version.unwrap_or(0),
@@ -92,7 +111,7 @@ impl Tx<'_> {
             obs.feedback.as_ref().map(|f| f.points() as i64),
             body,
         ])?;
-        Ok(inserted == 1)
+        Ok(changed == 1)
     }
 
     /// Replaces the stored body and feedback of an observation already stored (its feedback
@@ -120,31 +139,47 @@ impl Tx<'_> {
             .transpose()
     }
 
-    /// Changes the rollup at `key` with `change` (starting from an empty one), creating it.
+    /// Changes the rollup at `key` with `change` (starting from an empty one), creating it. A
+    /// bucket pulled from a server is left alone: the server's numbers stand for it (see
+    /// `store::sync::monitor`).
     pub fn update_rollup(
         &self,
         key: &RollupKey,
         change: impl FnOnce(&mut Rollup),
     ) -> Result<(), StoreError> {
         let mut read = self.conn.prepare_cached(&format!(
-            "SELECT {ROLLUP_COLUMNS} FROM observation_rollups
+            "SELECT {ROLLUP_COLUMNS}, pulled FROM observation_rollups
              WHERE prompt = ?1 AND size = ?2 AND start_ms = ?3 AND version = ?4 AND env = ?5"
         ))?;
         let size = size_name(key.size);
         let found = read
             .query_row(
                 params![key.prompt, size, key.start, key.version, key.env],
-                rollup_row,
+                |r| Ok((rollup_row(r)?, r.get::<_, i64>(16)? != 0)),
             )
             .optional()?;
         let mut rollup = match found {
-            Some(row) => finish_rollup(row)?.1,
+            Some((_, true)) => return Ok(()),
+            Some((row, false)) => finish_rollup(row)?.1,
             None => Rollup::default(),
         };
         change(&mut rollup);
+        self.write_rollup(key, &rollup, false)
+    }
+
+    /// Writes the rollup at `key` as `rollup` (replacing what was there), marked as pulled
+    /// from a server or not, with the file's next change position.
+    pub(super) fn write_rollup(
+        &self,
+        key: &RollupKey,
+        rollup: &Rollup,
+        pulled: bool,
+    ) -> Result<(), StoreError> {
+        let size = size_name(key.size);
         let mut write = self.conn.prepare_cached(&format!(
-            "INSERT OR REPLACE INTO observation_rollups ({ROLLUP_COLUMNS})
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            "INSERT OR REPLACE INTO observation_rollups ({ROLLUP_COLUMNS}, pulled, change_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     (SELECT COALESCE(MAX(change_seq), 0) + 1 FROM observation_rollups))"
         ))?;
         let n = |v: u64| v as i64;
         write.execute(params![
@@ -164,6 +199,7 @@ impl Tx<'_> {
             n(rollup.feedback_points),
             n(rollup.negative_feedback),
             rollup.latency.encode(),
+            pulled as i64,
         ])?;
         Ok(())
     }
@@ -200,24 +236,37 @@ impl Tx<'_> {
         since_ms: i64,
         limit: usize,
     ) -> Result<Vec<Observation>, StoreError> {
+        self.worst_observations_in(prompt, env, kind, since_ms..i64::MAX, limit)
+    }
+
+    /// Up to `limit` of `prompt`'s observations at `range` (ms since the epoch; in `env` when
+    /// given), the worst of `kind` first.
+    pub fn worst_observations_in(
+        &self,
+        prompt: &str,
+        env: Option<&str>,
+        kind: WorstKind,
+        range: std::ops::Range<i64>,
+        limit: usize,
+    ) -> Result<Vec<Observation>, StoreError> {
         // Errors and negative feedback read their own partial index in order and stop at
         // `limit`. The slowest are picked from the time index alone (it covers latency and env),
         // and only the chosen rows' bodies are read.
         let sql = match kind {
             WorstKind::Errors => {
                 "SELECT body FROM observations
-                 WHERE prompt = ?1 AND status = 'error' AND at_ms >= ?2 AND (?3 IS NULL OR env = ?3)
+                 WHERE prompt = ?1 AND status = 'error' AND at_ms >= ?2 AND at_ms < ?5 AND (?3 IS NULL OR env = ?3)
                  ORDER BY at_ms DESC LIMIT ?4"
             }
             WorstKind::Feedback => {
                 "SELECT body FROM observations
-                 WHERE prompt = ?1 AND feedback <= 1 AND at_ms >= ?2 AND (?3 IS NULL OR env = ?3)
+                 WHERE prompt = ?1 AND feedback <= 1 AND at_ms >= ?2 AND at_ms < ?5 AND (?3 IS NULL OR env = ?3)
                  ORDER BY feedback, at_ms DESC LIMIT ?4"
             }
             WorstKind::Slow => {
                 "SELECT o.body FROM observations o JOIN (
                      SELECT seq, latency_us FROM observations INDEXED BY observations_by_time
-                     WHERE prompt = ?1 AND at_ms >= ?2 AND latency_us IS NOT NULL
+                     WHERE prompt = ?1 AND at_ms >= ?2 AND at_ms < ?5 AND latency_us IS NOT NULL
                        AND (?3 IS NULL OR env = ?3)
                      ORDER BY latency_us DESC LIMIT ?4
                  ) worst ON o.seq = worst.seq
@@ -225,14 +274,15 @@ impl Tx<'_> {
             }
             WorstKind::Recent => {
                 "SELECT body FROM observations
-                 WHERE prompt = ?1 AND at_ms >= ?2 AND (?3 IS NULL OR env = ?3)
+                 WHERE prompt = ?1 AND at_ms >= ?2 AND at_ms < ?5 AND (?3 IS NULL OR env = ?3)
                  ORDER BY at_ms DESC LIMIT ?4"
             }
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(params![prompt, since_ms, env, limit as i64], |r| {
-            r.get::<_, String>(0)
-        })?;
+        let rows = stmt.query_map(
+            params![prompt, range.start, env, limit as i64, range.end],
+            |r| r.get::<_, String>(0),
+        )?;
         rows.map(|body| serde_json::from_str(&body?).map_err(|e| corrupt("observation", e)))
             .collect()
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use super::SyncError;
+use super::monitor::MonitorReply;
 use super::wire::{PullReply, PushReply, PushRequest};
 
 /// How long one request may take (a page of 500 versions is well under a second).
@@ -69,6 +70,23 @@ impl SyncClient {
         url.query_pairs_mut()
             .append_pair("after", &after.to_string())
             .append_pair("limit", &limit.to_string());
+        let request = self.http.get(url).bearer_auth(&self.secret);
+        self.answer(request).await
+    }
+
+    /// Asks for up to `limit` rollup buckets changed after position `after`, with up to
+    /// `samples` worst observations of each kind per changed day.
+    pub async fn pull_monitor(
+        &self,
+        after: i64,
+        limit: usize,
+        samples: usize,
+    ) -> Result<MonitorReply, SyncError> {
+        let mut url = self.url("v1/sync/monitor")?;
+        url.query_pairs_mut()
+            .append_pair("after", &after.to_string())
+            .append_pair("limit", &limit.to_string())
+            .append_pair("samples", &samples.to_string());
         let request = self.http.get(url).bearer_auth(&self.secret);
         self.answer(request).await
     }

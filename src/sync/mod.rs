@@ -4,6 +4,7 @@
 //! `workspace/sync`.
 
 pub mod client;
+pub mod monitor;
 pub mod records;
 pub mod wire;
 

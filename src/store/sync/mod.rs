@@ -3,9 +3,12 @@
 //! refused. Loading and storing the records themselves is in `records.rs`.
 
 mod load;
+mod monitor;
 mod records;
 mod renumber;
 
+pub(super) use monitor::number_existing_rollups;
+pub use monitor::{MonitorCursorRow, MonitorPage};
 pub use records::{LocalTable, NumberHolder};
 
 use rusqlite::{Connection, OptionalExtension, params};

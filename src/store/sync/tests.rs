@@ -1,4 +1,5 @@
-//! Migration 11 on a file that already holds records, and the log's triggers.
+//! Migration 11 on a file that already holds records, and the log's triggers; migration 13
+//! on a file that already holds rollups.
 
 use rusqlite::Connection;
 
@@ -94,4 +95,63 @@ fn a_record_written_without_an_id_is_refused() {
         )
         .unwrap_err();
     assert!(err.to_string().contains("NOT NULL"), "{err}");
+}
+
+/// A file at schema 12 holding two rollup buckets, as galley 12 wrote them.
+fn schema_12_file_with_rollups(path: &std::path::Path) {
+    let conn = Connection::open(path).unwrap();
+    for (i, sql) in MIGRATIONS[..12].iter().enumerate() {
+        conn.execute_batch(sql).unwrap();
+        crate::store::migrations::after(&conn, i as u32 + 1).unwrap();
+    }
+    conn.execute_batch(
+        "INSERT INTO observation_rollups (prompt, version, env, size, start_ms, calls, errors,
+             latency_sum_us, input_tokens, output_tokens, cost_count, cost_nanos, feedback_count,
+             feedback_points, negative_feedback, latency)
+         VALUES ('p', 1, 'production', 'day', 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, x''),
+                ('p', 1, 'production', 'hour', 3600000, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, x'');
+         PRAGMA user_version = 12;",
+    )
+    .unwrap();
+}
+
+#[test]
+fn migration_13_numbers_existing_buckets_and_pulled_ones_are_left_alone() {
+    use crate::domain::metrics::{BucketSize, Rollup, RollupKey};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    schema_12_file_with_rollups(&path);
+    let store = Store::open(&path).unwrap();
+    let tx = store.read();
+    let changed = tx.rollups_changed_after(0, 10).unwrap();
+    let seqs: Vec<(i64, i64)> = changed.iter().map(|(s, k, _)| (*s, k.start)).collect();
+    assert_eq!(seqs, [(1, 0), (2, 3_600_000)], "numbered oldest first");
+    assert_eq!(tx.rollup_change_head().unwrap(), 2);
+
+    // A bucket replaced with a server's takes the next position and ignores local ingestion.
+    let key = RollupKey {
+        prompt: "p".into(),
+        version: 1,
+        env: "production".into(),
+        size: BucketSize::Day,
+        start: 0,
+    };
+    let server = Rollup {
+        count: 40,
+        ..Rollup::default()
+    };
+    tx.replace_with_pulled_rollup(&key, &server).unwrap();
+    tx.update_rollup(&key, |r| r.count += 1).unwrap();
+    let changed = tx.rollups_changed_after(2, 10).unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!((changed[0].0, changed[0].2.count), (3, 40));
+    // A local bucket still counts local calls, and moves to the next position.
+    let hour = RollupKey {
+        size: BucketSize::Hour,
+        start: 3_600_000,
+        ..key
+    };
+    tx.update_rollup(&hour, |r| r.count += 1).unwrap();
+    let changed = tx.rollups_changed_after(3, 10).unwrap();
+    assert_eq!((changed[0].0, changed[0].2.count), (4, 3));
 }

@@ -101,6 +101,7 @@ mod tests {
             rejected: 0,
             last_sync: last_sync.map(str::to_string),
             last_error: last_error.map(str::to_string),
+            monitor: Default::default(),
         }
     }
 

@@ -7,11 +7,12 @@
 
 mod accept;
 mod apply;
+mod monitor;
 mod push;
 
 use serde::Serialize;
 
-use crate::store::RemoteRow;
+use crate::store::{MonitorCursorRow, RemoteRow};
 use crate::sync::SyncError;
 use crate::sync::client::SyncClient;
 use crate::sync::records::Record;
@@ -42,6 +43,40 @@ pub struct RemoteStatus {
     pub rejected: i64,
     pub last_sync: Option<String>,
     pub last_error: Option<String>,
+    /// How far production monitoring data (rollups and samples) was pulled from the remote.
+    pub monitor: MonitorStatus,
+}
+
+/// How far a remote's monitoring data was pulled, as this workspace last saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MonitorStatus {
+    /// The remote's change position pulled up to, and its newest at the last contact.
+    pub cursor: i64,
+    pub head: i64,
+    /// The start of the newest bucket pulled (RFC 3339), if any.
+    pub through: Option<String>,
+    /// Buckets and samples received over every pull.
+    pub rollups: i64,
+    pub samples: i64,
+    /// How many worst observations of each kind per day a sync asks for.
+    pub samples_per_day: i64,
+}
+
+impl From<MonitorCursorRow> for MonitorStatus {
+    fn from(row: MonitorCursorRow) -> Self {
+        Self {
+            cursor: row.cursor,
+            head: row.head,
+            through: row.last_bucket_ms.and_then(|ms| {
+                jiff::Timestamp::from_millisecond(ms)
+                    .ok()
+                    .map(|t| t.to_string())
+            }),
+            rollups: row.rollups,
+            samples: row.samples,
+            samples_per_day: row.sample_count,
+        }
+    }
 }
 
 /// A record the remote did not take, and why.
@@ -67,8 +102,45 @@ pub struct SyncReport {
     pub refused: Vec<Refused>,
     /// What the sync changed here besides adding records (renumbered versions).
     pub notes: Vec<String>,
+    /// Monitoring buckets replaced with the remote's, and sample observations new or changed.
+    pub rollups: usize,
+    pub samples: usize,
     pub ahead: i64,
     pub behind: i64,
+}
+
+/// Where a cursor goes after a page of a remote's log ending at `last` (none when empty) with
+/// the remote's head `head`: `None` when there is nothing after `cursor`; an error when the
+/// remote holds less than was pulled from it, or announced more but sent nothing new.
+fn next_position(
+    remote: &str,
+    cursor: i64,
+    head: i64,
+    last: Option<i64>,
+) -> std::result::Result<Option<i64>, SyncError> {
+    let error = |shrunk: bool| {
+        let remote = remote.to_string();
+        Err(if shrunk {
+            SyncError::Shrunk {
+                remote,
+                cursor,
+                head,
+            }
+        } else {
+            SyncError::Stalled {
+                remote,
+                cursor,
+                head,
+            }
+        })
+    };
+    match last {
+        _ if head < cursor => error(true),
+        None if head > cursor => error(false),
+        None => Ok(None),
+        Some(last) if last <= cursor => error(false),
+        Some(last) => Ok(Some(last)),
+    }
 }
 
 fn refused(msg: impl Into<String>) -> WorkspaceError {
@@ -116,6 +188,7 @@ impl Workspace {
         let mut out = Vec::new();
         for r in tx.remotes()? {
             out.push(RemoteStatus {
+                monitor: tx.monitor_cursor(&r.name)?.into(),
                 ahead: tx.unpushed_count(&r.name, r.pushed_through)?,
                 behind: tx.behind(&r)?,
                 rejected: tx.rejected(&r.name)?.len() as i64,
@@ -205,6 +278,8 @@ impl Workspace {
     ) -> std::result::Result<(), SyncError> {
         if direction != SyncDirection::Push {
             self.pull_from(client, &remote.name, report).await?;
+            // After the records, so the buckets' version numbers are the server's here too.
+            self.pull_monitor(client, &remote.name, report).await?;
         }
         if direction != SyncDirection::Pull {
             self.push_to(client, &remote.name, report).await?;
@@ -225,32 +300,14 @@ impl Workspace {
             .map_or(0, |r| r.pull_cursor);
         loop {
             let page = client.pull(cursor, MAX_BATCH).await?;
-            if page.head < cursor {
-                return Err(SyncError::Shrunk {
-                    remote: remote.to_string(),
-                    cursor,
-                    head: page.head,
-                });
-            }
-            let Some(last) = page.records.last().map(|r| r.seq) else {
+            let last = page.records.last().map(|r| r.seq);
+            if last.is_none() && page.head >= cursor {
                 self.store
                     .write(|tx| tx.set_pull_cursor(remote, cursor, page.head))?;
-                if page.head > cursor {
-                    return Err(SyncError::Stalled {
-                        remote: remote.to_string(),
-                        cursor,
-                        head: page.head,
-                    });
-                }
+            }
+            let Some(last) = next_position(remote, cursor, page.head, last)? else {
                 return Ok(());
             };
-            if last <= cursor {
-                return Err(SyncError::Stalled {
-                    remote: remote.to_string(),
-                    cursor,
-                    head: page.head,
-                });
-            }
             let (pulled, notes) = self.apply_pull_page(remote, &page)?;
             report.pulled += pulled;
             report.notes.extend(notes);
@@ -291,5 +348,28 @@ impl Workspace {
             tx.advance_pushed_through(remote)?;
             Ok((fresh, notes))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_moves_only_forward_within_the_remotes_head() {
+        assert_eq!(next_position("o", 5, 9, Some(7)).unwrap(), Some(7));
+        assert_eq!(next_position("o", 9, 9, None).unwrap(), None);
+        assert!(matches!(
+            next_position("o", 9, 4, None),
+            Err(SyncError::Shrunk { .. })
+        ));
+        assert!(matches!(
+            next_position("o", 5, 9, None),
+            Err(SyncError::Stalled { .. })
+        ));
+        assert!(matches!(
+            next_position("o", 5, 9, Some(5)),
+            Err(SyncError::Stalled { .. })
+        ));
     }
 }
