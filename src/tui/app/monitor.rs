@@ -37,7 +37,9 @@ impl App {
 
     /// Actions in the Monitor view; `None` when the action is not the view's.
     pub(super) fn monitor_action(&mut self, action: Action, step: isize) -> Option<Vec<Effect>> {
-        if self.focus != Focus::Monitor {
+        // Its own keys act from its pane; the palette's work from anywhere in the view.
+        let pane = self.focus == Focus::Monitor;
+        if self.view != View::Monitor || (!pane && (step != 0 || action == Action::Open)) {
             return None;
         }
         let effects = match action {
