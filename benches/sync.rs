@@ -106,9 +106,13 @@ fn ingest_month(db: &Path, prompts: usize) -> usize {
                 "input_tokens": 300,
                 "output_tokens": 60,
                 "cost_usd": 0.0005,
-                "status": if hour.is_multiple_of(9) { "error" } else { "ok" },
+                "status": "ok",
                 "output": "an answer",
             });
+            if hour.is_multiple_of(9) {
+                o["status"] = serde_json::json!("error");
+                o["error"] = serde_json::json!({"type": "timeout", "message": "upstream"});
+            }
             if hour.is_multiple_of(11) {
                 o["feedback"] = serde_json::json!({"score": -1});
             }
@@ -136,10 +140,11 @@ fn main() {
     let versions = arg("--versions", 10);
     let runs = arg("--runs", 20).max(1);
     let dir = tempfile::tempdir().expect("temp dir");
-    let (server_db, a_db, b_db) = (
+    let (server_db, a_db, b_db, c_db) = (
         dir.path().join("server.db"),
         dir.path().join("a.db"),
         dir.path().join("b.db"),
+        dir.path().join("c.db"),
     );
     let secret = {
         let mut ws = Workspace::open(&server_db, "root").unwrap();
@@ -152,7 +157,7 @@ fn main() {
     eprintln!("building {prompts} prompts × {versions} versions...");
     build_client(&a_db, prompts, versions);
     let (mut server, url) = serve(&server_db);
-    for db in [&a_db, &b_db] {
+    for db in [&a_db, &b_db, &c_db] {
         let out = galley(db, "ada")
             .args(["remote", "add", "origin", &url, "--key-env", KEY_ENV])
             .output()
@@ -172,6 +177,8 @@ fn main() {
         timed(&b_db, "ada", &secret, &["sync", "pull"]),
         "< 5 s",
     );
+    // c holds the versions too, so that its timed pull below brings monitoring data only.
+    timed(&c_db, "ada", &secret, &["sync", "pull"]);
     let monitored = arg("--monitor-prompts", 100).min(prompts);
     let calls = ingest_month(&server_db, monitored);
     row(
@@ -180,6 +187,11 @@ fn main() {
              versions, hour and day buckets) with samples"
         ),
         timed(&b_db, "ada", &secret, &["sync", "pull"]),
+        "well under 1 s",
+    );
+    row(
+        "the same without samples (`galley sync pull --samples 0`)",
+        timed(&c_db, "ada", &secret, &["sync", "pull", "--samples", "0"]),
         "well under 1 s",
     );
     let idle: Vec<Duration> = (0..runs)

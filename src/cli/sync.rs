@@ -34,7 +34,7 @@ pub struct SyncArgs {
     /// How many of the worst production calls of each kind (errors, negative feedback,
     /// slowest) per prompt, environment and day to pull with the metrics (default 5; kept for
     /// later syncs with this remote)
-    #[arg(long, value_name = "N")]
+    #[arg(long, global = true, value_name = "N")]
     samples: Option<usize>,
 }
 
