@@ -42,7 +42,7 @@ fn monitor(g: &Galley) -> Value {
 async fn a_batch_stores_the_good_items_and_names_every_bad_one() {
     let g = seeded();
     let ingest = key(&g, "ingest");
-    let server = Server::start(&g, &[]);
+    let server = Server::start(&g, &["--body-limit", "8000000"]);
     let bad: Vec<(Value, Option<&str>, &str)> = vec![
         (obs("b0", json!({"env": ""})), Some("b0"), "env: is empty"),
         (
@@ -104,19 +104,27 @@ async fn a_batch_stores_the_good_items_and_names_every_bad_one() {
 
     // A re-send is accepted and changes nothing.
     let (status, again) = send(&server, &ingest, items).await;
+    // A body over axum's 2 MB default but within --body-limit is read whole.
+    let big = "x".repeat(2_500_000);
+    let (status_big, body) = send(&server, &ingest, vec![obs("big", json!({"output": big}))]).await;
+    assert_eq!(
+        (status_big, body["accepted"].clone()),
+        (200, json!(1)),
+        "{body}"
+    );
     assert_eq!((status, again["accepted"].clone()), (200, json!(3)));
     assert_eq!(again["duplicates"], 3, "{again}");
     let report = monitor(&g);
     let row = &report["rows"][0];
     assert_eq!(
         (row["count"].clone(), row["errors"].clone()),
-        (json!(3), json!(1)),
+        (json!(4), json!(1)),
         "{report}"
     );
 
     let text = metrics_text(&server).await;
     assert!(
-        text.contains("galley_observations_accepted_total{environment=\"production\"} 6"),
+        text.contains("galley_observations_accepted_total{environment=\"production\"} 7"),
         "{text}"
     );
     // Both sends count: the re-send rejected the same three items again.

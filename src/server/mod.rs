@@ -80,6 +80,9 @@ pub fn router(state: AppState) -> Router {
     // ───────────────────────────────────────────────────────────────────────────────────────
     routes
         .fallback(not_found)
+        // The configured limit is the only one: axum's own 2 MB default would otherwise cap
+        // `Bytes` and `Json` bodies below a larger `--body-limit`.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
