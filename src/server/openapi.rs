@@ -33,6 +33,9 @@ use super::state::AppState;
         super::observe::ingest,
         super::observe::feedback,
         super::otlp::traces,
+        super::sync::push,
+        super::sync::pull,
+        super::sync::monitor,
         super::health::healthz,
         super::health::readyz,
         super::health::metrics,
@@ -42,6 +45,7 @@ use super::state::AppState;
         (name = "delivery", description = "What each environment serves"),
         (name = "langfuse", description = "For applications using the Langfuse SDKs"),
         (name = "monitoring", description = "Production observations: batches, feedback, OTLP spans"),
+        (name = "sync", description = "Workspace sync: push records, pull them by position, pull monitoring rollups"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

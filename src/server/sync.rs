@@ -13,7 +13,7 @@ use crate::sync::monitor::{DEFAULT_SAMPLES, MAX_ROLLUPS, MonitorQuery, MonitorRe
 use crate::sync::wire::{MAX_BATCH, PullQuery, PullReply, PushReply, PushRequest};
 
 use super::auth::AuthedKey;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 
 /// The sync routes, merged by `server::router`.
@@ -24,6 +24,21 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/sync/monitor", get(monitor))
 }
 
+/// `POST /v1/sync/push`: a batch of records (see `crate::sync::records`), one result each.
+#[utoipa::path(post, path = "/v1/sync/push", operation_id = "sync_push", tag = "sync",
+    request_body(content = Object, description = "`{\"records\": [...]}`: at most 500 records \
+        (versions, reviews, decisions, comments, resolutions, deployments, dataset versions, \
+        eval summaries), each with its UUIDv7 `id`, `kind` and payload"),
+    responses(
+        (status = 200, body = Object, description = "`{\"results\": [...], \"head\"}`: per record \
+            `accepted` (with its server position), `duplicate`, `conflict` (pull first) or \
+            `rejected` (with the reason: a policy the server re-checked, a decision whose \
+            reviewer is not the key's principal, ...)"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "Not a write or admin key"),
+        (status = 413, body = ErrorBody, description = "More than 500 records, or over the body limit"),
+        (status = 422, body = ErrorBody, description = "JSON, but not a batch of records")),
+    security(("bearer" = [])))]
 async fn push(
     State(state): State<AppState>,
     key: AuthedKey,
@@ -43,6 +58,17 @@ async fn push(
     Ok(Json(reply))
 }
 
+/// `GET /v1/sync/pull`: the records after a position, in the server's order.
+#[utoipa::path(get, path = "/v1/sync/pull", operation_id = "sync_pull", tag = "sync",
+    params(
+        ("after" = i64, Query, description = "The last position already pulled (0 for all)"),
+        ("limit" = Option<usize>, Query, description = "At most this many records (default 500)")),
+    responses(
+        (status = 200, body = Object, description = "`{\"records\": [{\"seq\", \"record\"}], \
+            \"head\"}`: the page and the server's newest position"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "The key cannot read every environment")),
+    security(("bearer" = [])))]
 async fn pull(
     State(state): State<AppState>,
     key: AuthedKey,
@@ -56,6 +82,19 @@ async fn pull(
     Ok(Json(page))
 }
 
+/// `GET /v1/sync/monitor`: monitoring rollups changed after a cursor, with worst-call samples.
+#[utoipa::path(get, path = "/v1/sync/monitor", operation_id = "sync_monitor", tag = "sync",
+    params(
+        ("after" = i64, Query, description = "The last change position already pulled (0 for all)"),
+        ("limit" = Option<usize>, Query, description = "At most this many buckets (default 5,000)"),
+        ("samples" = Option<usize>, Query, description = "Worst calls per kind per prompt, environment and day (default 5)")),
+    responses(
+        (status = 200, body = Object, description = "Changed hour and day buckets (counts, sums \
+            and the latency histogram in base64) in change order, the samples of their days, \
+            and the server's head"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "The key cannot read every environment")),
+    security(("bearer" = [])))]
 async fn monitor(
     State(state): State<AppState>,
     key: AuthedKey,
