@@ -374,3 +374,93 @@ fn the_demo_tells_the_story_of_a_bad_deployment_rolled_back() {
     // Running the demo again re-sends the same calls: nothing changes.
     assert_eq!(g.json(&["demo"])["observations"], 0);
 }
+
+/// The demo's records are dated: production's deployments of support/triage (v2, v3, v4, the
+/// rollback to v3) happen where its traffic changes version, and the audit log's times never go
+/// back.
+#[test]
+fn the_demo_dates_its_deployments_where_the_traffic_changes_version() {
+    let g = Galley::new();
+    g.ok(&["demo"]);
+    let history = g.json(&["envs", "support/triage", "--history"]);
+    let production: Vec<(u64, String, jiff::Timestamp)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["env"] == "production")
+        .map(|d| {
+            (
+                d["version"].as_u64().unwrap(),
+                d["kind"].as_str().unwrap().to_string(),
+                d["at"].as_str().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    let story: Vec<(u64, &str)> = production
+        .iter()
+        .map(|(v, k, _)| (*v, k.as_str()))
+        .collect();
+    assert_eq!(
+        story,
+        [(2, "deploy"), (3, "deploy"), (4, "deploy"), (3, "rollback")]
+    );
+    assert!(
+        production.windows(2).all(|w| w[0].2 < w[1].2),
+        "{production:?}"
+    );
+    assert!(production[3].2 - production[2].2 == jiff::SignedDuration::from_hours(48));
+    // Calls per version in production from `since` on.
+    let served = |since: jiff::Timestamp| -> Vec<(u64, u64)> {
+        let since = since.to_string();
+        let out = g.json(&[
+            "monitor",
+            "support/triage",
+            "--env",
+            "production",
+            "--since",
+            &since,
+        ]);
+        let mut rows: Vec<(u64, u64)> = out["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["version"].as_u64().unwrap(), r["count"].as_u64().unwrap()))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let hour = jiff::SignedDuration::from_hours(1);
+    for (i, (version, _, at)) in production.iter().enumerate() {
+        let from_here = served(*at);
+        let later: Vec<u64> = production[i..].iter().map(|d| d.0).collect();
+        // From the deployment on, only what it and the later ones deployed served.
+        assert!(
+            from_here.iter().all(|(v, _)| later.contains(v)),
+            "{version} at {at}: {from_here:?}"
+        );
+        assert!(from_here.iter().any(|(v, _)| v == version));
+        if let Some(before) = i.checked_sub(1).map(|p| production[p].0) {
+            // The hour before, the version it replaced still served.
+            assert!(served(*at - hour).iter().any(|(v, _)| *v == before));
+        }
+        if !production[..i].iter().any(|d| d.0 == *version) {
+            // A version first deployed here served no call before.
+            let count = |rows: &[(u64, u64)]| rows.iter().find(|(v, _)| v == version).map(|r| r.1);
+            assert_eq!(count(&from_here), count(&served(*at - hour * 48)));
+        }
+    }
+    // The audit log is in time order, before now, and its chain holds.
+    let log = g.json(&["audit", "log", "-n", "0"]);
+    let times: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["at"].as_str().unwrap().to_string())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+    let last: jiff::Timestamp = times.last().unwrap().parse().unwrap();
+    assert!(last < jiff::Timestamp::now());
+    let first: jiff::Timestamp = times[0].parse().unwrap();
+    assert!(production[0].2 - first > jiff::SignedDuration::from_hours(24 * 7));
+    g.ok(&["audit", "verify"]);
+}

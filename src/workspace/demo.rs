@@ -24,8 +24,6 @@ struct Script {
     #[serde(default)]
     user: Vec<DemoUser>,
     #[serde(default)]
-    policy: Vec<DemoPolicy>,
-    #[serde(default)]
     step: Vec<Step>,
     #[serde(default)]
     traffic: Option<super::demo_traffic::DemoTraffic>,
@@ -40,19 +38,21 @@ struct DemoUser {
     groups: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DemoPolicy {
-    env: String,
-    #[serde(default)]
-    require_groups: Vec<String>,
-}
-
 /// One step of the review workflow, run as user `as`. `review` and `comment`/`reply_to` count
-/// the demo's own reviews and comments from 1.
+/// the demo's own reviews and comments from 1. `at` moves the story's clock forward.
 #[derive(Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 enum Step {
+    At {
+        days_ago: f64,
+    },
+    Policy {
+        #[serde(rename = "as")]
+        actor: String,
+        env: String,
+        #[serde(default)]
+        require_groups: Vec<String>,
+    },
     Review {
         #[serde(rename = "as")]
         actor: String,
@@ -83,6 +83,12 @@ enum Step {
         version: u32,
         env: String,
     },
+    Rollback {
+        #[serde(rename = "as")]
+        actor: String,
+        prompt: String,
+        env: String,
+    },
     Comment {
         #[serde(rename = "as")]
         actor: String,
@@ -101,14 +107,17 @@ enum Step {
 }
 
 impl Step {
-    fn actor(&self) -> &str {
+    fn actor(&self) -> Option<&str> {
         match self {
-            Step::Review { actor, .. }
+            Step::At { .. } => None,
+            Step::Policy { actor, .. }
+            | Step::Review { actor, .. }
             | Step::Approve { actor, .. }
             | Step::Reject { actor, .. }
             | Step::Deploy { actor, .. }
+            | Step::Rollback { actor, .. }
             | Step::Comment { actor, .. }
-            | Step::Resolve { actor, .. } => actor,
+            | Step::Resolve { actor, .. } => Some(actor),
         }
     }
 
@@ -116,6 +125,7 @@ impl Step {
         match self {
             Step::Review { prompt, .. }
             | Step::Deploy { prompt, .. }
+            | Step::Rollback { prompt, .. }
             | Step::Comment { prompt, .. } => Some(prompt),
             _ => None,
         }
@@ -196,6 +206,114 @@ pub struct DemoReport {
     pub identity_override: bool,
 }
 
+/// The demo's story clock: the replay's records are dated along a timeline that ends before
+/// today (UTC), so `galley demo` writes the history its traffic tells. It starts
+/// [`STORY_DAYS`] before today, moves [`STEP_MINUTES`] on after each record, jumps forward at an
+/// `at` step, and dates the deployments of the traffic's prompt at the starts of its phases (the
+/// first phase of that environment, and version, not used yet that starts no earlier than the
+/// clock; the next record may share that instant).
+/// On a workspace whose audit log already has entries it stays off (records at the real time,
+/// so the log's times never go back).
+struct Story {
+    clock: Option<super::StoryClock>,
+    at: jiff::Timestamp,
+    today: jiff::Timestamp,
+    /// The traffic's phase starts, and which ones a deployment used.
+    schedule: Vec<(super::demo_traffic::PhaseStart, bool)>,
+    prompt: Option<String>,
+}
+
+/// The time the demo takes as now when pinned (tests only: see [`pin_demo_now`]).
+static PINNED_NOW: std::sync::Mutex<Option<jiff::Timestamp>> = std::sync::Mutex::new(None);
+
+/// For tests only: later demos in this process take `at` as now, so their story and traffic
+/// end on a fixed day and snapshots of them stay the same whatever day the tests run.
+#[doc(hidden)]
+pub fn pin_demo_now(at: jiff::Timestamp) {
+    *PINNED_NOW.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
+}
+
+/// How many days before today the story starts.
+const STORY_DAYS: i64 = 44;
+/// How far the clock moves after each record of the story.
+const STEP_MINUTES: i64 = 9;
+
+impl Story {
+    fn new(
+        ws: &Workspace,
+        now_ms: i64,
+        traffic: Option<&super::demo_traffic::DemoTraffic>,
+    ) -> Result<Self> {
+        let day = crate::domain::metrics::BucketSize::Day;
+        let today = jiff::Timestamp::from_millisecond(day.start_of(now_ms))
+            .map_err(|e| WorkspaceError::Refused(e.to_string()))?;
+        let at = today - jiff::SignedDuration::from_hours(24 * STORY_DAYS);
+        let fresh = ws
+            .store
+            .read()
+            .audit_entries(&crate::store::AuditQuery {
+                limit: Some(1),
+                ..Default::default()
+            })?
+            .is_empty();
+        Ok(Self {
+            clock: fresh.then(|| super::StoryClock::start(at)),
+            at,
+            today,
+            schedule: traffic
+                .map(|t| t.schedule(now_ms).into_iter().map(|p| (p, false)).collect())
+                .unwrap_or_default(),
+            prompt: traffic.map(|t| t.prompt().to_string()),
+        })
+    }
+
+    /// Moves the clock to `to`, never back.
+    fn jump(&mut self, to: jiff::Timestamp) -> Result<()> {
+        if to < self.at {
+            return Err(WorkspaceError::Refused(format!(
+                "the demo script goes back in time: {to} is before {}",
+                self.at
+            )));
+        }
+        self.at = to;
+        if let Some(clock) = &self.clock {
+            clock.set(to);
+        }
+        Ok(())
+    }
+
+    fn days_ago(&mut self, days: f64) -> Result<()> {
+        let millis = (days * 86_400_000.0).round() as i64;
+        self.jump(self.today - jiff::SignedDuration::from_millis(millis))
+    }
+
+    /// After a record: the clock moves on a little.
+    fn tick(&mut self) -> Result<()> {
+        self.jump(self.at + jiff::SignedDuration::from_mins(STEP_MINUTES))
+    }
+
+    /// Before a deployment (or rollback, `version` None) of `prompt` to `env`: when the traffic
+    /// has a phase of it not yet used, the clock moves to its start. Returns the phase's version.
+    fn deployment(&mut self, prompt: &str, env: &str, version: Option<u32>) -> Result<Option<u32>> {
+        if self.prompt.as_deref() != Some(prompt) {
+            return Ok(None);
+        }
+        let at = self.at.as_millisecond();
+        let Some((phase, used)) = self.schedule.iter_mut().find(|(p, used)| {
+            !*used && p.env == env && p.at_ms >= at && version.is_none_or(|v| v == p.version)
+        }) else {
+            return Ok(None);
+        };
+        *used = true;
+        let (to, version) = (phase.at_ms, phase.version);
+        self.jump(
+            jiff::Timestamp::from_millisecond(to)
+                .map_err(|e| WorkspaceError::Refused(e.to_string()))?,
+        )?;
+        Ok(Some(version))
+    }
+}
+
 impl Workspace {
     /// Builds the demo prompts (from the starting templates, with a history of edits by several
     /// authors). Prompts that already exist are left as they are.
@@ -211,8 +329,11 @@ impl Workspace {
 
     fn replay(&mut self, script: Script) -> Result<DemoReport> {
         let mut report = DemoReport::default();
-        self.replay_prompts(script.prompt, &mut report)?;
-        let (users, policies, steps) = (script.user, script.policy, script.step);
+        let pinned = *PINNED_NOW.lock().unwrap_or_else(|e| e.into_inner());
+        let now = pinned.unwrap_or_else(jiff::Timestamp::now).as_millisecond();
+        let mut story = Story::new(self, now, script.traffic.as_ref())?;
+        self.replay_prompts(script.prompt, &mut story, &mut report)?;
+        let (users, steps) = (script.user, script.step);
         let existing: Vec<String> = self.datasets()?.into_iter().map(|d| d.name).collect();
         let mut fresh = Vec::new();
         for dataset in script.dataset {
@@ -236,6 +357,7 @@ impl Workspace {
             )?;
             fresh.push(dataset.name);
             report.datasets += 1;
+            story.tick()?;
         }
         for run in script
             .run
@@ -266,10 +388,12 @@ impl Workspace {
                 crate::eval::runner::Cancel::default(),
             )?;
             report.runs += 1;
+            story.tick()?;
         }
-        self.replay_workflow(users, policies, steps, &mut report)?;
+        self.replay_workflow(users, steps, &mut story, &mut report)?;
+        drop(story);
         if let Some(traffic) = &script.traffic {
-            report.observations = self.replay_traffic(traffic)?;
+            report.observations = self.replay_traffic(traffic, now)?;
         }
         Ok(report)
     }
@@ -280,8 +404,8 @@ impl Workspace {
     fn replay_workflow(
         &mut self,
         users: Vec<DemoUser>,
-        policies: Vec<DemoPolicy>,
         steps: Vec<Step>,
+        story: &mut Story,
         report: &mut DemoReport,
     ) -> Result<()> {
         let Some(admin) = users.first().map(|u| u.name.clone()) else {
@@ -305,13 +429,7 @@ impl Workspace {
             let role = u.role.parse().map_err(WorkspaceError::Refused)?;
             self.add_user(&u.name, role, &u.groups)?;
             report.users += 1;
-        }
-        for p in &policies {
-            let change = super::PolicyChange {
-                required_groups: Some(p.require_groups.clone()),
-                ..Default::default()
-            };
-            self.set_policy(&p.env, &change)?;
+            story.tick()?;
         }
         let mut reviews: Vec<i64> = Vec::new();
         let mut comments: Vec<i64> = Vec::new();
@@ -323,8 +441,25 @@ impl Workspace {
                 })
         };
         for step in steps {
-            self.user = step.actor().to_string();
+            if let Some(actor) = step.actor() {
+                self.user = actor.to_string();
+            }
             match step {
+                Step::At { days_ago } => {
+                    story.days_ago(days_ago)?;
+                    continue;
+                }
+                Step::Policy {
+                    env,
+                    require_groups,
+                    ..
+                } => {
+                    let change = super::PolicyChange {
+                        required_groups: Some(require_groups),
+                        ..Default::default()
+                    };
+                    self.set_policy(&env, &change)?;
+                }
                 Step::Review {
                     prompt,
                     version,
@@ -362,8 +497,28 @@ impl Workspace {
                     env,
                     ..
                 } => {
+                    let phase = story.deployment(&prompt, &env, Some(version))?;
                     self.deploy(&PromptName::parse(&prompt)?, version, &env)?;
                     report.deployments += 1;
+                    if phase.is_some() {
+                        // Exactly at its phase's start: another may start there too.
+                        continue;
+                    }
+                }
+                Step::Rollback { prompt, env, .. } => {
+                    let phase = story.deployment(&prompt, &env, None)?;
+                    let row = self.rollback(&PromptName::parse(&prompt)?, &env)?;
+                    if phase.is_some_and(|v| v != row.version) {
+                        return Err(WorkspaceError::Refused(format!(
+                            "the demo rolled {env} back to v{}, its traffic says v{}",
+                            row.version,
+                            phase.unwrap_or_default()
+                        )));
+                    }
+                    report.deployments += 1;
+                    if phase.is_some() {
+                        continue;
+                    }
                 }
                 Step::Comment {
                     prompt,
@@ -388,6 +543,7 @@ impl Workspace {
                     self.resolve_comment(nth(&comments, comment, "comment")?)?;
                 }
             }
+            story.tick()?;
         }
         self.user = users[0].name.clone();
         self.set_identity_override(true)?;
@@ -395,7 +551,12 @@ impl Workspace {
         Ok(())
     }
 
-    fn replay_prompts(&mut self, prompts: Vec<DemoPrompt>, report: &mut DemoReport) -> Result<()> {
+    fn replay_prompts(
+        &mut self,
+        prompts: Vec<DemoPrompt>,
+        story: &mut Story,
+        report: &mut DemoReport,
+    ) -> Result<()> {
         for prompt in prompts {
             let name = PromptName::parse(&prompt.name)?;
             if self.summary(&name).is_ok() {
@@ -407,10 +568,13 @@ impl Workspace {
             self.user = prompt.author.clone();
             let mut last = self.create_prompt(&name, content, &tags, &prompt.message)?;
             for revision in &prompt.revision {
+                // A few hours between versions.
+                story.jump(story.at + jiff::SignedDuration::from_hours(3))?;
                 self.user = revision.author.clone();
                 self.edit_draft(&name, |content| apply(content, revision))?;
                 last = self.commit(&name, &revision.message, false)?;
             }
+            story.jump(story.at + jiff::SignedDuration::from_hours(3))?;
             report.created.push((name, last.number));
         }
         Ok(())

@@ -1,7 +1,9 @@
 //! The demo's production traffic: a month of observations of one prompt, generated from the
 //! phases in `assets/demo.toml` with a seeded generator, so every run writes the same calls
 //! (ids included: running the demo again re-sends them, which changes nothing). Timestamps are
-//! laid out backwards from the current hour, so "the last 30 days" always shows the story.
+//! laid out backwards from the current hour, so "the last 30 days" always shows the story. The
+//! phases are also the demo's deployment schedule: `demo.rs` dates the deployments of the
+//! traffic's prompt at the starts of its phases ([`DemoTraffic::schedule`]).
 
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
@@ -93,16 +95,44 @@ const LABELS: &[&str] = &[
     "other",
 ];
 
+/// When one phase began: a version started serving an environment (a deployment).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct PhaseStart {
+    pub env: String,
+    pub version: u32,
+    pub at_ms: i64,
+}
+
+impl DemoTraffic {
+    /// The prompt the traffic is for.
+    pub(super) fn prompt(&self) -> &str {
+        &self.prompt
+    }
+
+    /// When each phase began, for the demo's clock at `now_ms`, in the script's order.
+    pub(super) fn schedule(&self, now_ms: i64) -> Vec<PhaseStart> {
+        let today = BucketSize::Day.start_of(now_ms);
+        self.phase
+            .iter()
+            .map(|phase| PhaseStart {
+                env: phase.env.clone(),
+                version: phase.version,
+                at_ms: today - phase.from_days_ago * BucketSize::Day.millis(),
+            })
+            .collect()
+    }
+}
+
 impl Workspace {
-    /// Stores the demo's traffic; returns how many calls were new.
-    pub(super) fn replay_traffic(&mut self, traffic: &DemoTraffic) -> Result<usize> {
-        let now = jiff::Timestamp::now().as_millisecond();
+    /// Stores the demo's traffic, up to the hour of `now_ms`; returns how many calls were new.
+    pub(super) fn replay_traffic(&mut self, traffic: &DemoTraffic, now: i64) -> Result<usize> {
         let hour = BucketSize::Hour.millis();
         let today = BucketSize::Day.start_of(now);
         let mut rng = SeededRng::new(traffic.seed);
         let mut items = Vec::new();
+        let schedule = traffic.schedule(now);
         for (p, phase) in traffic.phase.iter().enumerate() {
-            let start = today - phase.from_days_ago * BucketSize::Day.millis();
+            let start = schedule[p].at_ms;
             let end = if phase.to_days_ago == 0 {
                 BucketSize::Hour.start_of(now)
             } else {

@@ -44,7 +44,7 @@ pub use boards::{
 pub use comments::{CommentTarget, CommentThread};
 pub use datasets::{DatasetImport, ImportMode};
 pub use delivery::{DeliveredPrompt, DeliveryError, Listing, Pick, ServedPrompt};
-pub use demo::DemoReport;
+pub use demo::{DemoReport, pin_demo_now};
 pub use demo_traffic::SeededRng;
 pub use deploy::{DeployKind, EnvMatrix, ReviewInfo, ServedRow};
 pub use deploy_preview::{DeployMove, DeployPreview};
@@ -100,11 +100,40 @@ impl Resolved {
     }
 }
 
+thread_local! {
+    /// The demo's story clock: while `galley demo` replays its script, the time its records
+    /// carry (set only through [`StoryClock`], never from user input).
+    static STORY_CLOCK: std::cell::Cell<Option<jiff::Timestamp>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Sets the time [`now`] answers on this thread until it is dropped (the demo's replay only).
+struct StoryClock(());
+
+impl StoryClock {
+    fn start(at: jiff::Timestamp) -> Self {
+        STORY_CLOCK.with(|c| c.set(Some(at)));
+        Self(())
+    }
+
+    fn set(&self, at: jiff::Timestamp) {
+        STORY_CLOCK.with(|c| c.set(Some(at)));
+    }
+}
+
+impl Drop for StoryClock {
+    fn drop(&mut self) {
+        STORY_CLOCK.with(|c| c.set(None));
+    }
+}
+
 /// The time now, RFC 3339 in UTC with milliseconds.
 pub(crate) fn now() -> String {
     // Always three fraction digits, so that timestamps sort as text (jiff's default drops a
     // zero fraction, and "…:56Z" would sort after "…:56.123Z").
-    jiff::Timestamp::now()
+    STORY_CLOCK
+        .with(std::cell::Cell::get)
+        .unwrap_or_else(jiff::Timestamp::now)
         .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
 }

@@ -91,7 +91,10 @@ fn deploy_blocked_by_the_policy() {
 fn approving_your_own_version_is_refused_in_place() {
     let mut h = demo_for_ada();
     h.press("5");
-    h.press("G"); // #1: support/triage v3, which ada wrote
+    h.press("G"); // #1: support/triage v2; three up, #4: support/triage v3, which ada wrote
+    for _ in 0..3 {
+        h.key(KeyCode::Up, KeyModifiers::NONE);
+    }
     h.press("a");
     h.press("Mine, and fine");
     h.enter();

@@ -29,8 +29,13 @@ pub struct Harness {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// The time the demo takes as now in these tests.
+pub const DEMO_NOW: &str = "2026-03-01T12:00:00Z";
+
 impl Harness {
     pub fn new() -> Self {
+        // The demo's story and traffic end on a fixed day, so its dates are the same every run.
+        galley::workspace::pin_demo_now(DEMO_NOW.parse().unwrap());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("ws.db");
         let mut h = Self::open_as(&path, "ada");

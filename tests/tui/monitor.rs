@@ -2,16 +2,16 @@
 //! 80×24 and 160×48, and the refine loop by keys: the worst error opened, made into a test case
 //! of a dataset (checked through the workspace), and the prompt opened in the editor.
 //!
-//! The demo lays its traffic out backwards from the current hour, so the view's end is pinned
-//! to the start of today (UTC): every bucket shown is a whole day before today, the same on
-//! every run whatever the time.
+//! The demo lays its story and traffic out backwards from its now, which the harness pins
+//! ([`DEMO_NOW`]); the view's end is pinned to the start of that day (UTC): every bucket shown
+//! is a whole day before it, the same on every run whatever the time.
 
 use galley::domain::metrics::BucketSize;
 use galley::tui::app::{Focus, View};
 use galley::tui::worker::Settings;
 use galley::workspace::Config;
 
-use crate::harness::Harness;
+use crate::harness::{DEMO_NOW, Harness};
 use crate::screen::both_sizes;
 
 /// The thresholds of the README's Monitor section.
@@ -29,7 +29,10 @@ negative_feedback_share = 0.4
 "#;
 
 fn start_of_today() -> jiff::Timestamp {
-    let now = jiff::Timestamp::now().as_millisecond();
+    let now = DEMO_NOW
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_millisecond();
     jiff::Timestamp::from_millisecond(BucketSize::Day.start_of(now)).unwrap()
 }
 
@@ -71,6 +74,18 @@ fn the_monitor_tells_the_story_of_the_bad_deployment() {
         v4.breaches
     );
     assert!(!data.worst.is_empty());
+    // The deployment records mark the story on the versions row: v2, v3, the bad v4 and the
+    // rollback to v3, each a `▲` with its version.
+    let screen = screen(&mut h, 160, 48);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("versions "))
+        .expect("the versions row");
+    let marks: Vec<String> = row
+        .match_indices('▲')
+        .map(|(i, _)| row[i..].chars().take(2).collect())
+        .collect();
+    assert_eq!(marks, ["▲2", "▲3", "▲4", "▲3"], "{row}");
     both_sizes(&mut h, "monitor_production_30d");
 }
 

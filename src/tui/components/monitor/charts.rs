@@ -16,7 +16,7 @@ use crate::domain::thresholds::{format_ms, format_share, format_usd};
 use crate::tui::event::MonitorData;
 use crate::tui::theme::Theme;
 
-use super::timeline::version_changes;
+use super::timeline::change_times;
 
 /// `day` or `hour`.
 pub fn bucket_word(bucket: BucketSize) -> &'static str {
@@ -74,10 +74,11 @@ fn series(data: &MonitorData, f: impl Fn(&Metrics) -> Option<f64>) -> Vec<(f64, 
         .collect()
 }
 
-/// Vertical dotted lines at the version changes (after the first), up to `top`.
+/// Vertical dotted lines at the deployments in the range (at the version changes of the
+/// traffic when none was recorded there), up to `top`.
 fn change_marks(data: &MonitorData, top: f64) -> Vec<(f64, f64)> {
     let mut out = Vec::new();
-    for (at, _) in version_changes(data).into_iter().skip(1) {
+    for at in change_times(data) {
         let x = x_of(data, at);
         for i in 0..=8 {
             out.push((x, top * f64::from(i) / 8.0));

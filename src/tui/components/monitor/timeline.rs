@@ -1,5 +1,7 @@
 //! Who served when: the version serving most calls in each bucket, where it changed, and the
-//! row that names them across the range (`versions v2────v3──v4─v3──▲`, `▲` a deployment).
+//! row that names them across the range (`versions ▲2────▲3──▲4─▲3──`): `▲` and its version
+//! where a deployment record (a rollback included) falls, `v3` where the traffic changed
+//! version with no deployment recorded there (one made elsewhere, or before the range).
 
 use ratatui::text::{Line, Span};
 
@@ -46,7 +48,26 @@ fn deployments_in_range(data: &MonitorData) -> Vec<(i64, u32)> {
         .collect()
 }
 
-/// `versions v2──────v3─────v4─v3──▲`: who served when, across the row; `▲` a deployment.
+/// Where the chart marks a change: at the deployments recorded after the range's start, or
+/// where the traffic changed version when none was recorded in the range.
+pub fn change_times(data: &MonitorData) -> Vec<i64> {
+    let deployments = deployments_in_range(data);
+    if deployments.is_empty() {
+        version_changes(data)
+            .into_iter()
+            .skip(1)
+            .map(|(at, _)| at)
+            .collect()
+    } else {
+        deployments
+            .into_iter()
+            .map(|(at, _)| at)
+            .filter(|at| *at > data.series.from_ms)
+            .collect()
+    }
+}
+
+/// `versions ▲2──────▲3─────▲4─▲3──`: who served when, across the row; `▲` a deployment.
 pub fn timeline(data: &MonitorData, width: usize, theme: Theme) -> Line<'static> {
     let prefix = "versions ";
     let cols = width.saturating_sub(prefix.len()).max(1);
@@ -62,23 +83,35 @@ pub fn timeline(data: &MonitorData, width: usize, theme: Theme) -> Line<'static>
             *c = '─';
         }
     }
-    for (at, v) in version_changes(data) {
-        let start = col(at).min(cols.saturating_sub(1));
-        for (i, ch) in format!("v{v}").chars().enumerate() {
+    let deployments = deployments_in_range(data);
+    let at_col = |at: i64| col(at).min(cols.saturating_sub(1));
+    // A traffic change within two columns of a deployment is that deployment.
+    let labels = version_changes(data)
+        .into_iter()
+        .filter(|(at, _)| {
+            !deployments
+                .iter()
+                .any(|(d, _)| at_col(*d).abs_diff(at_col(*at)) <= 2)
+        })
+        .map(|(at, v)| (at_col(at), format!("v{v}")))
+        .chain(
+            deployments
+                .iter()
+                .map(|(at, v)| (at_col(*at), format!("▲{v}"))),
+        )
+        .collect::<Vec<_>>();
+    for (start, label) in labels {
+        for (i, ch) in label.chars().enumerate() {
             if let Some(c) = row.get_mut(start + i) {
                 *c = ch;
             }
         }
     }
-    for (at, _) in deployments_in_range(data) {
-        let c = col(at).min(cols - 1);
-        row[c] = '▲';
-    }
     let mut spans = vec![
         Span::styled(prefix, theme.dim()),
         Span::raw(row.into_iter().collect::<String>()),
     ];
-    if !deployments_in_range(data).is_empty() {
+    if !deployments.is_empty() {
         spans.push(Span::styled(" ▲ deployed", theme.dim()));
     }
     Line::from(spans)
