@@ -388,3 +388,103 @@ fn policies_round_trip_and_bad_input_is_refused() {
     assert_eq!(log[1]["details"]["after"], expected);
     ok(&g, &["audit", "verify"]);
 }
+
+/// Runs galley as OS account `os_user` with a galley config whose `user.name` is `name`.
+fn run_with_config_name(g: &Galley, os_user: &str, name: &str, args: &[&str]) -> Out {
+    let config = g.dir().join(format!("config-{os_user}.toml"));
+    std::fs::write(&config, format!("[user]\nname = \"{name}\"\n")).expect("config");
+    let mut cmd = g.command();
+    cmd.env("USER", os_user)
+        .env_remove("GALLEY_USER")
+        .env("GALLEY_CONFIG", &config)
+        .args(args);
+    g.run_cmd(cmd)
+}
+
+#[test]
+fn a_config_name_acts_only_from_the_account_tied_to_it() {
+    let g = Galley::new();
+    // ada's config says "lovelace": she becomes the first admin, tied to her account, and
+    // keeps acting under that name.
+    let out = run_with_config_name(
+        &g,
+        "ada",
+        "lovelace",
+        &[
+            "user",
+            "add",
+            "grace",
+            "--role",
+            "reviewer",
+            "--group",
+            "compliance",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    let out = run_with_config_name(
+        &g,
+        "ada",
+        "lovelace",
+        &[
+            "user",
+            "add",
+            "torvalds",
+            "--role",
+            "reviewer",
+            "--account",
+            "linus",
+        ],
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    let users = run_with_config_name(&g, "ada", "lovelace", &["--json", "user", "list"]);
+    assert_eq!(users.code, 0, "{users:#?}");
+
+    // mallory writes a reviewer's name in her own config: refused, naming the problem.
+    for name in ["grace", "lovelace", "torvalds"] {
+        let out = run_with_config_name(&g, "mallory", name, &["list"]);
+        assert_eq!(out.code, 1, "{name}: {out:#?}");
+        assert!(
+            out.stderr.contains(&format!(
+                "refusing to act as `{name}` (your galley or git config's user.name) from OS \
+                 account `mallory`"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+    // A display name nobody registered is no one's identity to steal: it works as before.
+    assert_eq!(
+        run_with_config_name(&g, "mallory", "mallory.m", &["list"]).code,
+        0
+    );
+    // linus acts as "torvalds" from his own account; grace as herself.
+    assert_eq!(
+        run_with_config_name(&g, "linus", "torvalds", &["list"]).code,
+        0
+    );
+    assert_eq!(
+        run_with_config_name(&g, "grace", "grace", &["list"]).code,
+        0
+    );
+
+    let actions: Vec<Value> = run_with_config_name(
+        &g,
+        "ada",
+        "lovelace",
+        &["--json", "audit", "log", "-n", "0"],
+    )
+    .json()
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|e| json!([e["actor"], e["target"], e["details"]["account"]]))
+    .collect();
+    assert_eq!(
+        actions,
+        [
+            json!(["lovelace", "lovelace", "ada"]),
+            json!(["lovelace", "grace", null]),
+            json!(["lovelace", "torvalds", "linus"]),
+        ]
+    );
+}

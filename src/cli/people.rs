@@ -36,6 +36,10 @@ pub struct AddUser {
     /// A group, e.g. compliance (repeatable)
     #[arg(long = "group", value_name = "G")]
     groups: Vec<String>,
+    /// The OS account this user acts from, when it is not their name (so a `user.name` in
+    /// someone else's config cannot act as them)
+    #[arg(long, value_name = "A")]
+    account: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -116,7 +120,12 @@ pub fn user(ctx: &mut Ctx, command: UserCommand) -> anyhow::Result<()> {
     let ws = &mut ctx.workspace;
     match command {
         UserCommand::Add(args) => {
-            let user = ws.add_user(&args.name, args.role, &args.groups)?;
+            let user = ws.add_user_with_account(
+                &args.name,
+                args.role,
+                &args.groups,
+                args.account.as_deref(),
+            )?;
             if ctx.json {
                 return output::print_json(&user);
             }

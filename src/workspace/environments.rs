@@ -68,9 +68,10 @@ impl Workspace {
         let name = name.trim();
         check_label("environment", name).map_err(WorkspaceError::Refused)?;
         let actor = self.user.clone();
+        let account = self.account.clone();
         self.store.write(|tx| {
             let at = now();
-            require_admin(tx, &actor, &at, "add environments")?;
+            require_admin(tx, &actor, account.as_deref(), &at, "add environments")?;
             if tx.environments()?.iter().any(|e| e == name) {
                 return Err(WorkspaceError::Refused(format!(
                     "environment {name} already exists"
@@ -107,10 +108,11 @@ impl Workspace {
             )));
         }
         let actor = self.user.clone();
+        let account = self.account.clone();
         self.store.write(|tx| {
             let at = now();
             let before = policy_of(tx, env)?;
-            require_admin(tx, &actor, &at, "set policies")?;
+            require_admin(tx, &actor, account.as_deref(), &at, "set policies")?;
             let after = change.apply(&before);
             if after == before {
                 return Ok(after);

@@ -71,6 +71,13 @@ pub enum WorkspaceError {
          an admin to run `galley user override on`"
     )]
     IdentityOverride { user: String, os_user: String },
+    #[error(
+        "refusing to act as `{user}` (your galley or git config's user.name) from OS account \
+         `{os_user}`: `{user}` is a user of this workspace tied to another account; set user.name \
+         to your own name, or ask an admin to tie `{user}` to `{os_user}` with `galley user add \
+         … --account` or `galley user override on`"
+    )]
+    IdentityNotYours { user: String, os_user: String },
 }
 
 /// Results of workspace operations.

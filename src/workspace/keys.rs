@@ -44,6 +44,7 @@ impl Workspace {
             ));
         }
         let actor = self.user.clone();
+        let account = self.account.clone();
         let principal = principal.map(str::trim).unwrap_or(&actor).to_string();
         let id = key_id_from(&random()?);
         let secret = secret_from(&random()?);
@@ -57,7 +58,7 @@ impl Workspace {
         }
         self.store.write(|tx| {
             let at = now();
-            require_admin(tx, &actor, &at, "create API keys")?;
+            require_admin(tx, &actor, account.as_deref(), &at, "create API keys")?;
             if tx.user(&principal)?.is_none() {
                 return Err(WorkspaceError::Refused(format!(
                     "no user {principal} in this workspace: a key acts as a user (add one with \
@@ -95,9 +96,10 @@ impl Workspace {
     pub fn revoke_key(&mut self, which: &str) -> Result<ApiKey> {
         let which = which.trim();
         let actor = self.user.clone();
+        let account = self.account.clone();
         self.store.write(|tx| {
             let at = now();
-            require_admin(tx, &actor, &at, "revoke API keys")?;
+            require_admin(tx, &actor, account.as_deref(), &at, "revoke API keys")?;
             let id = match tx.key_by_id(which)? {
                 Some(row) => row.key.id,
                 None => {

@@ -67,6 +67,8 @@ pub use settings::Config;
 pub struct Workspace {
     store: Store,
     user: String,
+    /// The OS account the process runs as, when known (see [`Workspace::open_as`]).
+    account: Option<String>,
 }
 
 /// Where a working copy came from.
@@ -145,6 +147,7 @@ impl Workspace {
         Ok(Self {
             store,
             user: user.to_string(),
+            account: None,
         })
     }
 

@@ -10,6 +10,13 @@
 //! allowed while the workspace has no users; once it has any, only when an admin has turned the
 //! `allow_identity_override` setting on (`galley user override on`), so that on a shared host
 //! nobody approves as someone else.
+//!
+//! **Accounts.** A name from the galley or git config (`user.name`) is a display name, not an
+//! override: it may differ from the OS account. But once it names a user of the workspace, it
+//! counts only from the OS account tied to that user (`account:NAME` in the workspace
+//! settings), so nobody becomes a reviewer by writing their name in a config file. The first
+//! admin is tied to the account that created them; `galley user add NAME --account A` ties
+//! others (a user whose name is their account name needs no tie).
 
 use std::path::Path;
 
@@ -22,6 +29,17 @@ use super::{Result, Workspace, WorkspaceError, now};
 
 /// The `workspace_meta` key of the identity-override setting (`on` or `off`).
 const OVERRIDE_KEY: &str = "allow_identity_override";
+
+/// The settings key tying a user to the OS account they act from.
+fn account_key(user: &str) -> String {
+    format!("account:{user}")
+}
+
+/// Whether `user`, acting from OS account `os_user`, is who they say: their own account name,
+/// or a name tied to that account.
+fn bound_to(tx: &Tx<'_>, user: &str, os_user: &str) -> Result<bool> {
+    Ok(user == os_user || tx.setting(&account_key(user))?.as_deref() == Some(os_user))
+}
 
 /// A role or a group, granted to or revoked from a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,18 +59,35 @@ impl Workspace {
         os_user: Option<&str>,
     ) -> Result<Self> {
         let store = Store::open(path)?;
-        if overridden {
+        if let Some(os) = os_user {
+            let tx = store.read();
+            if tx.user_count()? > 0 && !override_allowed(&tx)? && !bound_to(&tx, user, os)? {
+                if overridden {
+                    return Err(WorkspaceError::IdentityOverride {
+                        user: user.to_string(),
+                        os_user: os.to_string(),
+                    });
+                }
+                if tx.user(user)?.is_some() {
+                    return Err(WorkspaceError::IdentityNotYours {
+                        user: user.to_string(),
+                        os_user: os.to_string(),
+                    });
+                }
+            }
+        } else if overridden {
             let tx = store.read();
             if tx.user_count()? > 0 && !override_allowed(&tx)? {
                 return Err(WorkspaceError::IdentityOverride {
                     user: user.to_string(),
-                    os_user: os_user.unwrap_or("unknown").to_string(),
+                    os_user: "unknown".to_string(),
                 });
             }
         }
         Ok(Self {
             store,
             user: user.to_string(),
+            account: os_user.map(str::to_string),
         })
     }
 
@@ -69,18 +104,32 @@ impl Workspace {
     /// Adds a user (admins only). When the workspace has no users yet, the acting user becomes
     /// its first admin; if that is the user being added, they are added as admin.
     pub fn add_user(&mut self, name: &str, role: Role, groups: &[String]) -> Result<User> {
+        self.add_user_with_account(name, role, groups, None)
+    }
+
+    /// [`Workspace::add_user`], tying the user to the OS account `account` they act from when
+    /// their name is not their account name.
+    pub fn add_user_with_account(
+        &mut self,
+        name: &str,
+        role: Role,
+        groups: &[String],
+        account: Option<&str>,
+    ) -> Result<User> {
         let name = name.trim();
+        let account = account.map(str::trim).filter(|a| !a.is_empty());
+        let my_account = self.account.clone();
         check_user_name(name).map_err(WorkspaceError::Refused)?;
         let groups = checked_groups(groups)?;
         let actor = self.user.clone();
         self.store.write(|tx| {
             let at = now();
             let first = tx.user_count()? == 0;
-            let role = if first && name == actor {
-                Role::Admin
+            let (role, account) = if first && name == actor {
+                (Role::Admin, account.or(my_account.as_deref()))
             } else {
-                require_admin(tx, &actor, &at, "add users")?;
-                role
+                require_admin(tx, &actor, my_account.as_deref(), &at, "add users")?;
+                (role, account)
             };
             if tx.user(name)?.is_some() {
                 return Err(WorkspaceError::Refused(format!(
@@ -95,13 +144,15 @@ impl Workspace {
                 created_by: actor.clone(),
             };
             tx.put_user(&user)?;
-            tx.append_audit(
-                &actor,
-                &at,
-                "user.add",
-                name,
-                &json!({"role": user.role, "groups": user.groups}),
-            )?;
+            let account = account.filter(|a| *a != name);
+            if let Some(account) = account {
+                tx.set_setting(&account_key(name), account)?;
+            }
+            let mut details = json!({"role": user.role, "groups": user.groups});
+            if let Some(account) = account {
+                details["account"] = json!(account);
+            }
+            tx.append_audit(&actor, &at, "user.add", name, &details)?;
             Ok(user)
         })
     }
@@ -122,10 +173,17 @@ impl Workspace {
             check_label("group", g).map_err(WorkspaceError::Refused)?;
         }
         let actor = self.user.clone();
+        let account = self.account.clone();
         let verb = if grant { "grant" } else { "revoke" };
         self.store.write(|tx| {
             let at = now();
-            require_admin(tx, &actor, &at, &format!("{verb} roles or groups"))?;
+            require_admin(
+                tx,
+                &actor,
+                account.as_deref(),
+                &at,
+                &format!("{verb} roles or groups"),
+            )?;
             let mut user = tx.user(name)?.ok_or_else(|| unknown_user(name))?;
             let before = user.clone();
             match (access, grant) {
@@ -189,9 +247,16 @@ impl Workspace {
     /// Turns the identity-override setting on or off (admins only).
     pub fn set_identity_override(&mut self, on: bool) -> Result<()> {
         let actor = self.user.clone();
+        let account = self.account.clone();
         self.store.write(|tx| {
             let at = now();
-            require_admin(tx, &actor, &at, "change the identity-override setting")?;
+            require_admin(
+                tx,
+                &actor,
+                account.as_deref(),
+                &at,
+                "change the identity-override setting",
+            )?;
             if override_allowed(tx)? == on {
                 return Ok(());
             }
@@ -214,7 +279,14 @@ fn override_allowed(tx: &Tx<'_>) -> Result<bool> {
 
 /// Refuses `actor` unless they are an admin. A workspace with no users has no admin yet: the
 /// actor becomes the first one, with an audit entry of its own.
-pub(super) fn require_admin(tx: &Tx<'_>, actor: &str, at: &str, action: &str) -> Result<()> {
+/// `account` is the OS account the actor runs as: the first admin is tied to it.
+pub(super) fn require_admin(
+    tx: &Tx<'_>,
+    actor: &str,
+    account: Option<&str>,
+    at: &str,
+    action: &str,
+) -> Result<()> {
     if tx.user_count()? == 0 {
         check_user_name(actor).map_err(|e| {
             WorkspaceError::Refused(format!("cannot make you the first admin: {e}"))
@@ -227,13 +299,15 @@ pub(super) fn require_admin(tx: &Tx<'_>, actor: &str, at: &str, action: &str) ->
             created_by: actor.to_string(),
         };
         tx.put_user(&user)?;
-        tx.append_audit(
-            actor,
-            at,
-            "user.add",
-            actor,
-            &json!({"role": Role::Admin, "groups": [], "first_admin": true}),
-        )?;
+        let account = account.filter(|a| *a != actor);
+        if let Some(account) = account {
+            tx.set_setting(&account_key(actor), account)?;
+        }
+        let mut details = json!({"role": Role::Admin, "groups": [], "first_admin": true});
+        if let Some(account) = account {
+            details["account"] = json!(account);
+        }
+        tx.append_audit(actor, at, "user.add", actor, &details)?;
         return Ok(());
     }
     match tx.user(actor)? {
