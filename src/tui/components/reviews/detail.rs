@@ -29,13 +29,17 @@ impl ReviewsView {
             return (Rect::default(), Rect::default());
         };
         let width = area.width.saturating_sub(2).max(1) as usize;
-        let summary = summary_lines(detail, theme);
-        let summary_rows: usize = summary
-            .iter()
-            .map(|l| l.width().max(1).div_ceil(width))
-            .sum();
-        let threads = thread_lines(&detail.threads, self.thread, width, theme);
+        let rows = |lines: &[Line]| -> usize {
+            lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum()
+        };
         let cap = (area.height / 3).max(3);
+        let mut summary = summary_lines(detail, theme, false);
+        if rows(&summary) + 1 > cap as usize {
+            // Short of room (80×24): every decision in one line, kept near the top.
+            summary = summary_lines(detail, theme, true);
+        }
+        let summary_rows = rows(&summary);
+        let threads = thread_lines(&detail.threads, self.thread, width, theme);
         let summary_height = (summary_rows as u16 + 2).min(cap + 1);
         let threads_height = (threads.len() as u16 + 2).clamp(3, cap);
         let [top, diff, bottom] = Layout::vertical([
@@ -86,7 +90,9 @@ impl ReviewsView {
     }
 }
 
-fn summary_lines(detail: &ReviewDetail, theme: Theme) -> Vec<Line<'static>> {
+/// The summary above the diff: status, what the policy still misses, the version's standing per
+/// environment, the eval evidence and the decisions (`compact`: all on one line, second).
+fn summary_lines(detail: &ReviewDetail, theme: Theme, compact: bool) -> Vec<Line<'static>> {
     let info = &detail.info;
     let review = &info.review;
     let (glyph, word, style) = status_label(&info.status, theme);
@@ -98,12 +104,31 @@ fn summary_lines(detail: &ReviewDetail, theme: Theme) -> Vec<Line<'static>> {
         )),
     ];
     if !review.reviewers.is_empty() {
-        first.push(Span::raw(format!(" of {}", review.reviewers.join(", "))));
+        first.push(Span::raw(format!(
+            " · reviewers {}",
+            review.reviewers.join(", ")
+        )));
     }
-    if !review.note.is_empty() {
-        first.push(Span::styled(format!(" · “{}”", review.note), theme.dim()));
+    let note = (!review.note.is_empty())
+        .then(|| Span::styled(format!(" · “{}”", review.note), theme.dim()));
+    if let Some(note) = note.clone().filter(|_| !compact) {
+        first.push(note);
     }
     let mut lines = vec![Line::from(first)];
+    if compact && !info.decisions.is_empty() {
+        let mut spans = vec![Span::raw("Decisions: ")];
+        for (i, d) in info.decisions.iter().enumerate() {
+            let (glyph, verb, style) = decision_label(d.decision.kind, theme);
+            if i > 0 {
+                spans.push(Span::raw(", "));
+            }
+            spans.push(Span::styled(
+                format!("{glyph} {} {verb}", d.decision.reviewer),
+                style,
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
     lines.push(if info.verdict.allowed {
         Line::from(vec![
             Span::styled("✓ policy met", theme.ok()),
@@ -138,6 +163,11 @@ fn summary_lines(detail: &ReviewDetail, theme: Theme) -> Vec<Line<'static>> {
         envs.join(" │ ")
     )));
     lines.push(evidence_line(detail, theme));
+    if compact {
+        // The requester's note goes last: what the policy says and the evidence come first.
+        lines.extend(note.map(|n| Line::from(vec![Span::raw("Note"), n])));
+        return lines;
+    }
     for d in &info.decisions {
         let (glyph, verb, style) = decision_label(d.decision.kind, theme);
         let groups = if d.decision.groups.is_empty() {
