@@ -8,6 +8,11 @@
 //! `target/bench-data/ingest-1m.db` (removed afterwards unless `--keep`). Loopback only, bounded:
 //! every request has a timeout and the run stops at the first failure.
 
+#[path = "common/cli_args.rs"]
+mod cli_args;
+
+use cli_args::arg;
+use galley::workspace::SeededRng;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -19,30 +24,9 @@ use std::fmt::Write as _;
 const BATCH: usize = 500;
 const DAY_MS: i64 = 86_400_000;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// A small deterministic generator (xorshift), so every run sends the same bodies.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// The JSON text of batch `b` (observations `b*BATCH..`), spread over 30 days before `now_ms`.
 fn batch_body(b: usize, count: usize, now_ms: i64) -> String {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (b as u64 + 1));
+    let mut rng = SeededRng::new(0x9E37_79B9_7F4A_7C15 ^ (b as u64 + 1));
     let mut out = String::with_capacity(BATCH * 520);
     out.push_str("{\"observations\":[");
     for i in b * BATCH..((b + 1) * BATCH).min(count) {

@@ -11,6 +11,10 @@
 //! `cargo bench --bench observe -- [--count 1000000] [--reads 50] [--keep]`; the workspace is
 //! `target/bench-data/observe-1m.db` (removed afterwards unless `--keep`).
 
+#[path = "common/cli_args.rs"]
+mod cli_args;
+
+use cli_args::arg;
 use std::time::Instant;
 
 use galley::domain::PromptName;
@@ -49,15 +53,6 @@ fn observation(i: usize, count: usize, rng: &mut SeededRng, start_ms: i64, span_
         o["feedback"] = json!({"score": if rng.below(4) == 0 { -1 } else { 1 }});
     }
     o
-}
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

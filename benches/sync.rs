@@ -12,6 +12,10 @@
 //!
 //! Prints one table row per figure (the table of `benches/README.md`).
 
+#[path = "common/cli_args.rs"]
+mod cli_args;
+
+use cli_args::arg;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -24,15 +28,6 @@ use galley::workspace::Workspace;
 use galley::workspace::sync::SyncDirection;
 
 const KEY_ENV: &str = "GALLEY_BENCH_KEY";
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn galley(db: &Path, user: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_galley"));
