@@ -104,21 +104,26 @@ fn author_request_review_approve_deploy_and_roll_back() {
     );
     assert!(show.contains("production serves no version yet"), "{show}");
 
-    // alice approves her own version: recorded, but it does not count.
-    ok(
-        &g,
-        "alice",
-        &["review", "approve", &id, "-m", "lgtm (mine)"],
-    );
+    // alice approves her own version: refused before anything is written.
     let before = audit_count(&g);
     let err = refused(
         &g,
         "alice",
-        &["deploy", P, "--version", "2", "--env", "production"],
+        &["review", "approve", &id, "-m", "lgtm (mine)"],
     );
     assert!(
-        err.contains("the author cannot approve their own version"),
+        err.contains("you wrote version 2 of") && err.contains("does not let its author approve"),
         "{err}"
+    );
+    assert_eq!(
+        audit_count(&g),
+        before,
+        "a refused self-approval writes nothing"
+    );
+    let err = refused(
+        &g,
+        "alice",
+        &["deploy", P, "--version", "2", "--env", "production"],
     );
     assert!(err.contains("needs 1 more approval"), "{err}");
     assert!(
@@ -234,7 +239,6 @@ fn author_request_review_approve_deploy_and_roll_back() {
             ("alice", "deployment.deploy"),
             ("alice", "version.commit"),
             ("alice", "review.request"),
-            ("alice", "review.approve"),
             ("bob", "review.approve"),
             ("carol", "review.approve"),
             ("alice", "deployment.deploy"),

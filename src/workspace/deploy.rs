@@ -60,6 +60,59 @@ pub struct ReviewInfo {
     pub decisions: Vec<DecisionRow>,
     /// What the environment serves now.
     pub served: Option<u32>,
+    /// The decisions the acting user may not record on this review, each with the reason, so
+    /// that every front end refuses before anything is typed or written.
+    #[serde(skip)]
+    pub refusals: Vec<(DecisionKind, String)>,
+}
+
+impl ReviewInfo {
+    /// Why the acting user may not record `kind` on this review, if they may not.
+    pub fn refusal(&self, kind: DecisionKind) -> Option<&str> {
+        self.refusals
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, why)| why.as_str())
+    }
+}
+
+/// The decisions `actor` may not record on `review`: approving their own version where the
+/// policy does not count it, and repeating their standing decision.
+fn refusals(
+    review: &ReviewRow,
+    author: &str,
+    policy: &Policy,
+    decisions: &[DecisionRow],
+    actor: &str,
+) -> Vec<(DecisionKind, String)> {
+    let mut out = Vec::new();
+    if author == actor && !policy.allow_self_approval {
+        out.push((
+            DecisionKind::Approve,
+            format!(
+                "you wrote version {} of {}: {}'s policy does not let its author approve it \
+                 (ask another reviewer)",
+                review.version, review.prompt, review.env
+            ),
+        ));
+    }
+    let standing = decisions
+        .iter()
+        .filter(|d| d.review_id == review.id && d.decision.reviewer == actor)
+        .max_by(|a, b| a.decision.at.cmp(&b.decision.at));
+    if let Some(d) = standing
+        && !out.iter().any(|(k, _)| *k == d.decision.kind)
+    {
+        out.push((
+            d.decision.kind,
+            format!(
+                "you already decided `{}` on review {} ({}): nothing to record (a different \
+                 decision replaces it; `galley comment` adds a comment)",
+                d.decision.kind, review.id, d.decision.at
+            ),
+        ));
+    }
+    out
 }
 
 fn refused(msg: impl Into<String>) -> WorkspaceError {
@@ -315,7 +368,7 @@ impl Workspace {
         let review = tx
             .review(id)?
             .ok_or_else(|| refused(format!("no review {id} (see `galley review list`)")))?;
-        review_info(&tx, review)
+        review_info(&tx, review, &self.user)
     }
 
     /// Every review request (only those I asked for or was asked to do, when `mine`), newest
@@ -327,7 +380,7 @@ impl Workspace {
             if mine && review.requested_by != self.user && !review.reviewers.contains(&self.user) {
                 continue;
             }
-            out.push(review_info(&tx, review)?);
+            out.push(review_info(&tx, review, &self.user)?);
         }
         Ok(out)
     }
@@ -343,6 +396,10 @@ impl Workspace {
             let review = tx
                 .review(id)?
                 .ok_or_else(|| refused(format!("no review {id} (see `galley review list`)")))?;
+            let info = review_info(tx, review.clone(), &actor)?;
+            if let Some(why) = info.refusal(kind) {
+                return Err(refused(why));
+            }
             let groups = if tx.user_count()? > 0 {
                 match tx.user(&actor)? {
                     Some(u) if u.role != Role::Author => u.groups,
@@ -419,7 +476,7 @@ pub(super) fn record(
     Ok(d)
 }
 
-fn review_info(tx: &Tx<'_>, review: ReviewRow) -> Result<ReviewInfo> {
+fn review_info(tx: &Tx<'_>, review: ReviewRow, actor: &str) -> Result<ReviewInfo> {
     let name = PromptName::parse(&review.prompt)?;
     let row = tx
         .prompt(&name)?
@@ -453,7 +510,9 @@ fn review_info(tx: &Tx<'_>, review: ReviewRow) -> Result<ReviewInfo> {
     let served = tx
         .current_deployment(&review.prompt, &review.env)?
         .map(|d| d.version);
+    let refusals = refusals(&review, &version.info.author, &policy, &decisions, actor);
     Ok(ReviewInfo {
+        refusals,
         author: version.info.author,
         status: status.to_string(),
         policy,

@@ -189,21 +189,12 @@ impl Workspace {
         }
     }
 
-    /// Refuses a decision the workbench does not record: an approval by the version's author
-    /// when the environment's policy does not count it (it would change nothing).
+    /// Refuses a decision the workspace would not record (see [`ReviewInfo::refusal`]).
     pub fn check_decision(&self, id: i64, kind: DecisionKind) -> Result<()> {
-        let info = self.review(id)?;
-        if kind == DecisionKind::Approve
-            && info.author == self.user
-            && !info.policy.allow_self_approval
-        {
-            return Err(refused(format!(
-                "you wrote version {} of {}: {}'s policy does not let its author approve it \
-                 (ask another reviewer)",
-                info.review.version, info.review.prompt, info.review.env
-            )));
+        match self.review(id)?.refusal(kind) {
+            Some(why) => Err(refused(why)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// `name`'s version `number` diffed against what `env` serves, with what `env` serves.
@@ -276,7 +267,9 @@ mod tests {
         );
         assert!(alice.check_decision(id, DecisionKind::Reject).is_ok());
         bob.decide(id, DecisionKind::Approve, "ok").unwrap();
-        assert!(bob.check_decision(id, DecisionKind::Approve).is_ok());
+        let again = bob.check_decision(id, DecisionKind::Approve).unwrap_err();
+        assert!(again.to_string().contains("already decided"), "{again}");
+        assert!(bob.check_decision(id, DecisionKind::RequestChanges).is_ok());
         assert!(
             alice
                 .preview_move(&name, &deploy(2), "production")

@@ -88,6 +88,11 @@ impl App {
             self.fail("No review selected: the queue is empty");
             return Vec::new();
         };
+        if let Some(why) = info.refusal(kind) {
+            let why = why.to_string();
+            self.fail(&why);
+            return Vec::new();
+        }
         let verb = match kind {
             DecisionKind::Approve => "Approve",
             DecisionKind::Reject => "Reject",
