@@ -5,11 +5,10 @@ mod common;
 use common::{Galley, Out, USER};
 use serde_json::{Value, json};
 
-/// Runs `galley --db WS ARGS...` as OS account `os_user`, with `GALLEY_USER` set to `as_user`
-/// (or unset when `None`).
+/// Runs `galley --db WS ARGS...` as the real OS account `os_user`, with `GALLEY_USER` set to
+/// `as_user` (or unset when `None`).
 fn run_as(g: &Galley, os_user: &str, as_user: Option<&str>, args: &[&str]) -> Out {
-    let mut cmd = g.command();
-    cmd.env("USER", os_user).env_remove("GALLEY_USER");
+    let mut cmd = g.command_as(os_user);
     if let Some(u) = as_user {
         cmd.env("GALLEY_USER", u);
     }
@@ -207,8 +206,8 @@ fn identity_override_is_refused_once_users_exist_unless_allowed() {
              --user/GALLEY_USER, or ask an admin to run `galley user override on`\n"
         );
     }
-    let mut cmd = g.command();
-    cmd.env("USER", "alice").args(["--user", "bob", "list"]);
+    let mut cmd = g.command_as("alice");
+    cmd.args(["--user", "bob", "list"]);
     assert_eq!(g.run_cmd(cmd).code, 1);
 
     let out = run_as(&g, "alice", None, &["user", "override", "on"]);
@@ -393,11 +392,8 @@ fn policies_round_trip_and_bad_input_is_refused() {
 fn run_with_config_name(g: &Galley, os_user: &str, name: &str, args: &[&str]) -> Out {
     let config = g.dir().join(format!("config-{os_user}.toml"));
     std::fs::write(&config, format!("[user]\nname = \"{name}\"\n")).expect("config");
-    let mut cmd = g.command();
-    cmd.env("USER", os_user)
-        .env_remove("GALLEY_USER")
-        .env("GALLEY_CONFIG", &config)
-        .args(args);
+    let mut cmd = g.command_as(os_user);
+    cmd.env("GALLEY_CONFIG", &config).args(args);
     g.run_cmd(cmd)
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use clap::{Args, Subcommand};
 
 use crate::domain::keys::{ApiKey, Scope};
-use crate::workspace::{Config, Workspace};
+use crate::workspace::Config;
 
 use super::output::{self, BOLD, DIM, NAME, Table, WARN, paint};
 
@@ -53,14 +53,12 @@ pub fn run(
     json: bool,
     command: KeyCommand,
 ) -> anyhow::Result<()> {
-    let os_user = super::os_user();
     let (acting_flag, principal) = match &command {
         KeyCommand::Create(_) => (None, user_flag),
         _ => (user_flag, None),
     };
-    let user = config.identity(acting_flag);
-    let overridden = super::identity_overridden(acting_flag, os_user.as_deref());
-    let mut ws = Workspace::open_as(path, &user, overridden, os_user.as_deref())?;
+    let me = config.identity(acting_flag)?;
+    let mut ws = super::open_as(path, &me)?;
     match command {
         KeyCommand::Create(args) => {
             let created = ws.create_key(&args.name, args.scope, principal)?;

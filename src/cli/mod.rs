@@ -26,7 +26,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::domain::{PromptName, VersionRef};
-use crate::workspace::{Config, Workspace};
+use crate::workspace::{Config, Identity, Workspace};
 
 /// galley: a terminal workbench for the whole life of an LLM prompt.
 ///
@@ -37,7 +37,7 @@ pub struct Cli {
     /// The workspace file [default: $GALLEY_DB, the config's workspace.db, or galley.db in the data dir]
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
-    /// Act as this user [default: $GALLEY_USER, the config's user.name, git's user.name, the OS user]
+    /// Act as this user [default: $GALLEY_USER, the config's user.name, git's user.name, the OS account]
     #[arg(long, global = true, value_name = "NAME")]
     user: Option<String>,
     /// Print JSON for scripts instead of human output
@@ -194,9 +194,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let config = Config::load()?;
     let path = config.workspace_path(cli.db.as_deref())?;
-    let user = config.identity(cli.user.as_deref());
-    let os_user = os_user();
-    let overridden = identity_overridden(cli.user.as_deref(), os_user.as_deref());
     let command = match cli.command {
         Some(Command::Serve(args)) => return serve::serve(args, cli.db.as_deref(), path),
         Some(Command::Key(command)) => {
@@ -204,17 +201,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         other => other,
     };
+    let me = config.identity(cli.user.as_deref())?;
     let Some(command) = command else {
         // The workbench opens the file itself: check the identity first.
-        drop(Workspace::open_as(
-            &path,
-            &user,
-            overridden,
-            os_user.as_deref(),
-        )?);
-        return crate::tui::terminal::run(&path, &user, &config.keymap);
+        drop(open_as(&path, &me)?);
+        return crate::tui::terminal::run(&path, &me.user, &config.keymap);
     };
-    let workspace = Workspace::open_as(&path, &user, overridden, os_user.as_deref())?;
+    let workspace = open_as(&path, &me)?;
     let mut ctx = Ctx {
         json: cli.json,
         workspace,
@@ -256,23 +249,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The OS account running galley.
-fn os_user() -> Option<String> {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty())
-}
-
-/// Whether `--user` or `GALLEY_USER` names someone other than the OS account (the config's and
-/// git's `user.name` are the account owner's own files, not an override).
-fn identity_overridden(flag: Option<&str>, os_user: Option<&str>) -> bool {
-    let clean = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-    let chosen = flag
-        .and_then(clean)
-        .or_else(|| std::env::var("GALLEY_USER").ok().as_deref().and_then(clean));
-    chosen.is_some_and(|u| Some(u.as_str()) != os_user)
+/// Opens the workspace as `me`, refusing an identity that is not theirs to take.
+fn open_as(path: &std::path::Path, me: &Identity) -> crate::workspace::Result<Workspace> {
+    Workspace::open_as(path, &me.user, me.overridden, Some(&me.account))
 }
 
 #[cfg(test)]

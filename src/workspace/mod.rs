@@ -61,7 +61,7 @@ pub use playground::{PlaygroundAnswer, PlaygroundCall};
 pub use providers::ProviderCheck;
 pub use render::RenderOutput;
 pub use runs::{EvalOptions, Progress, RunReport};
-pub use settings::Config;
+pub use settings::{Config, Identity, OsAccountError, os_account};
 
 /// An open workspace, acting as one user.
 pub struct Workspace {

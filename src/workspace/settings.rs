@@ -147,15 +147,67 @@ impl Config {
     }
 
     /// Who is acting: `--user`, then `GALLEY_USER`, then the config's `user.name`, then git's
-    /// `user.name`, then the OS user.
-    pub fn identity(&self, flag: Option<&str>) -> String {
+    /// `user.name`, then the OS account (the real uid's user-database entry, see
+    /// [`os_account`]). Only `--user`/`GALLEY_USER` naming someone other than the OS account
+    /// is an override: the config files are the account owner's own.
+    pub fn identity(&self, flag: Option<&str>) -> Result<Identity, OsAccountError> {
+        let account = os_account()?;
         let clean = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        flag.and_then(clean)
-            .or_else(|| std::env::var("GALLEY_USER").ok().as_deref().and_then(clean))
+        let chosen = flag
+            .and_then(clean)
+            .or_else(|| std::env::var("GALLEY_USER").ok().as_deref().and_then(clean));
+        let overridden = chosen.as_ref().is_some_and(|u| *u != account);
+        let user = chosen
             .or_else(|| self.user.name.as_deref().and_then(clean))
             .or_else(|| git_user_name().as_deref().and_then(clean))
-            .or_else(|| os_user().as_deref().and_then(clean))
-            .unwrap_or_else(|| "unknown".to_string())
+            .unwrap_or_else(|| account.clone());
+        Ok(Identity {
+            user,
+            account,
+            overridden,
+        })
+    }
+}
+
+/// Who a process acts as, and the OS account it runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The name galley records as the actor.
+    pub user: String,
+    /// The OS account: the real uid's name in the user database.
+    pub account: String,
+    /// Whether `--user`/`GALLEY_USER` named someone other than `account`.
+    pub overridden: bool,
+}
+
+/// Why the OS account running galley has no name.
+#[derive(Debug, thiserror::Error)]
+pub enum OsAccountError {
+    #[error(
+        "uid {uid} has no entry in the user database (getpwuid): run galley as a named account"
+    )]
+    NoEntry { uid: u32 },
+    // `cause`, not `source`, so that `{err:#}` prints it once.
+    #[error("cannot look up uid {uid} in the user database (getpwuid): {cause}")]
+    Lookup { uid: u32, cause: nix::Error },
+}
+
+/// The OS account galley runs as: the process's real uid, named through the system's user
+/// database (`getpwuid_r`). Never `$USER`, `$LOGNAME` or `USERNAME`, which whoever starts the
+/// process sets as they like.
+pub fn os_account() -> Result<String, OsAccountError> {
+    use nix::errno::Errno;
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(entry)) if !entry.name.is_empty() => Ok(entry.name),
+        // POSIX lets getpwuid_r report "no such entry" with these as well as with no result.
+        Ok(_) | Err(Errno::ENOENT | Errno::ESRCH | Errno::EBADF | Errno::EPERM) => {
+            Err(OsAccountError::NoEntry { uid: uid.as_raw() })
+        }
+        Err(cause) => Err(OsAccountError::Lookup {
+            uid: uid.as_raw(),
+            cause,
+        }),
     }
 }
 
@@ -210,12 +262,6 @@ fn user_name_in(text: &str) -> Option<String> {
         }
     }
     found.filter(|n| !n.is_empty())
-}
-
-fn os_user() -> Option<String> {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
-        .ok()
 }
 
 /// Where galley keeps files that are neither config nor data: recovered edits, logs.

@@ -1,8 +1,13 @@
 //! Drives the real `galley` binary on a workspace file in a temporary directory, with an
 //! environment the test controls completely: no user config, a fixed user, no colour, no
 //! editor unless a test installs one, and every per-user directory inside the temp dir.
+//!
+//! By default galley runs as the account running the tests and acts as [`USER`]; tests that
+//! play several people run it as real OS accounts ([`run_as`], see `accounts`).
 
 #![allow(dead_code)]
+
+pub mod accounts;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -11,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// The user every command acts as unless a test says otherwise.
+/// The user every command acts as unless a test says otherwise: named with `GALLEY_USER` by the
+/// account running the tests, which galley ties to that account when `tester` becomes the
+/// workspace's first admin (seeds made in-process tie it with `add_user_with_account`).
 pub const USER: &str = "tester";
 
 /// No galley command in these tests should come anywhere near this.
@@ -89,22 +96,9 @@ impl Galley {
 
     /// `galley` with a clean environment, not yet given any argument (not even `--db`).
     pub fn bare_command(&self) -> Command {
-        let home = self.dir.path();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_galley"));
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("xdg-config"))
-            .env("XDG_DATA_HOME", home.join("xdg-data"))
-            .env("XDG_STATE_HOME", home.join("xdg-state"))
-            .env("XDG_CACHE_HOME", home.join("xdg-cache"))
-            .env("TMPDIR", home.join("tmp"))
-            .env("GALLEY_USER", USER)
-            .env("GALLEY_CONFIG", home.join("no-such-config.toml"))
-            .env("NO_COLOR", "1")
-            // An `edit` a test did not plan for fails at once instead of waiting for vi.
-            .env("EDITOR", "false")
-            .current_dir(home);
+        clean_env(&mut cmd, self.dir.path());
+        cmd.env("GALLEY_USER", USER);
         cmd
     }
 
@@ -169,6 +163,24 @@ impl Galley {
             .as_u64()
             .expect("a version number")
     }
+}
+
+/// Clears `cmd`'s environment down to what galley needs, every per-user directory under `home`,
+/// which is also the working directory.
+fn clean_env(cmd: &mut Command, home: &Path) {
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        .env("XDG_DATA_HOME", home.join("xdg-data"))
+        .env("XDG_STATE_HOME", home.join("xdg-state"))
+        .env("XDG_CACHE_HOME", home.join("xdg-cache"))
+        .env("TMPDIR", home.join("tmp"))
+        .env("GALLEY_CONFIG", home.join("no-such-config.toml"))
+        .env("NO_COLOR", "1")
+        // An `edit` a test did not plan for fails at once instead of waiting for vi.
+        .env("EDITOR", "false")
+        .current_dir(home);
 }
 
 /// Runs `cmd` to completion (killing it after [`COMMAND_TIMEOUT`]) and captures its output.
@@ -245,11 +257,11 @@ Greet {{ who }} {{ count }} times.{% if loud %} LOUDLY{% endif %}
 Signed: {{ signer }}
 "#;
 
-/// Runs `galley --db WS ARGS...` as OS account `user` acting as itself (tests with several
-/// people on one workspace).
+/// Runs `galley --db WS ARGS...` as the real OS account `user`, acting as itself (tests with
+/// several people on one workspace).
 pub fn run_as(g: &Galley, user: &str, args: &[&str]) -> Out {
-    let mut cmd = g.command();
-    cmd.env("USER", user).env("GALLEY_USER", user).args(args);
+    let mut cmd = g.command_as(user);
+    cmd.args(args);
     g.run_cmd(cmd)
 }
 
