@@ -223,11 +223,8 @@ fn keys_are_stored_as_hashes_listed_without_secrets_and_audited() {
 fn only_admins_create_keys_and_principals_must_be_users() {
     let g = seeded();
     ok(&g, &["user", "add", "bob", "--role", "reviewer"]);
-    let mut as_bob = command(&g);
-    as_bob
-        .env("GALLEY_USER", "bob")
-        .env("USER", "bob")
-        .args(["key", "create", "--name", "x", "--scope", "read:*"]);
+    let mut as_bob = g.command_as("bob");
+    as_bob.args(["key", "create", "--name", "x", "--scope", "read:*"]);
     let out = g.run_cmd(as_bob);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("only an admin"), "{}", out.stderr);

@@ -252,10 +252,8 @@ fn with_the_server_down_a_sync_fails_in_one_line_and_changes_nothing() {
     );
     assert!(status[0]["last_sync"].is_null());
     // Without the key's variable, the sync says which variable to set.
-    let mut cmd = a.command();
-    cmd.env("USER", "ada")
-        .env("GALLEY_USER", "ada")
-        .args(["sync"]);
+    let mut cmd = a.command_as("ada");
+    cmd.args(["sync"]);
     let out = a.run_cmd(cmd);
     assert_eq!(out.code, 1);
     assert!(

@@ -24,7 +24,6 @@ fn serve(db: &Path, addr: &str) -> (Child, String) {
         .args(["--db"])
         .arg(db)
         .args(["serve", "--addr", addr])
-        .env("GALLEY_USER", "root")
         .env("GALLEY_CONFIG", db.with_extension("no-config.toml"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -104,10 +103,8 @@ fn a_server_killed_mid_push_loses_nothing_acknowledged_and_duplicates_nothing() 
 
     // The push runs in the background; the server dies once the client holds a first batch as
     // acknowledged, while later requests are still to come.
-    let mut push = a.command();
-    push.env("USER", "ada")
-        .env("GALLEY_USER", "ada")
-        .env(KEY_ENV, &keys.ada)
+    let mut push = a.command_as("ada");
+    push.env(KEY_ENV, &keys.ada)
         .args(["sync", "push"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -149,12 +146,8 @@ fn a_server_killed_mid_push_loses_nothing_acknowledged_and_duplicates_nothing() 
 
     // Restarted on the same file and port, a new sync completes: every record once.
     let (mut server, _) = serve(&server_db, &addr);
-    let mut again = a.command();
-    again
-        .env("USER", "ada")
-        .env("GALLEY_USER", "ada")
-        .env(KEY_ENV, &keys.ada)
-        .args(["sync"]);
+    let mut again = a.command_as("ada");
+    again.env(KEY_ENV, &keys.ada).args(["sync"]);
     let out = a.run_cmd(again);
     assert_eq!(out.code, 0, "{out:#?}");
     assert_eq!(log_counts(&server_db), (PROMPTS as i64, PROMPTS as i64));

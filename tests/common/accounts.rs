@@ -123,6 +123,23 @@ fn assert_executable_by_others(path: &Path) {
     }
 }
 
+/// `setpriv` ready to run the test binary's galley as `uid`/`gid` with no supplementary groups.
+fn setpriv(uid: u32, gid: u32) -> Command {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test runs galley as other OS accounts (setpriv), which needs root; run the tests \
+         as root, as CI does"
+    );
+    let galley = Path::new(env!("CARGO_BIN_EXE_galley"));
+    assert_executable_by_others(galley);
+    let mut cmd = Command::new("setpriv");
+    cmd.arg(format!("--reuid={uid}"))
+        .arg(format!("--regid={gid}"))
+        .args(["--clear-groups", "--"])
+        .arg(galley);
+    cmd
+}
+
 impl Galley {
     /// `galley` with a clean environment, run by the real OS account `user` (created if need
     /// be) with a home of its own in the temporary directory; no `GALLEY_USER`, so galley acts
@@ -133,25 +150,29 @@ impl Galley {
         std::fs::create_dir_all(home.join("tmp")).expect("account home");
         std::fs::set_permissions(self.dir(), Permissions::from_mode(0o777))
             .expect("chmod 0777 the temp dir");
-        let galley = Path::new(env!("CARGO_BIN_EXE_galley"));
         let mut cmd = if user == me.name {
-            Command::new(galley)
+            Command::new(env!("CARGO_BIN_EXE_galley"))
         } else {
             let account = account(user);
-            assert_executable_by_others(galley);
             for dir in [home.clone(), home.join("tmp")] {
                 std::os::unix::fs::chown(&dir, Some(account.uid), Some(account.gid))
                     .expect("chown the account's home");
             }
-            let mut cmd = Command::new("setpriv");
-            cmd.arg(format!("--reuid={}", account.uid))
-                .arg(format!("--regid={}", account.gid))
-                .args(["--clear-groups", "--"])
-                .arg(galley);
-            cmd
+            setpriv(account.uid, account.gid)
         };
         super::clean_env(&mut cmd, &home);
         cmd.env_remove("GALLEY_USER");
+        cmd
+    }
+
+    /// `galley --db WS` run by uid `uid` and gid `gid` whether or not the user database knows
+    /// them, with the temporary directory as its home.
+    pub fn command_as_uid(&self, uid: u32, gid: u32) -> Command {
+        share_with_accounts(self.db());
+        let mut cmd = setpriv(uid, gid);
+        super::clean_env(&mut cmd, self.dir());
+        cmd.env_remove("GALLEY_USER");
+        cmd.arg("--db").arg(self.db());
         cmd
     }
 

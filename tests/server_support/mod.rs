@@ -25,7 +25,10 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// `chat/helper` (chat with a placeholder; v1 in production). Production needs no approval.
 pub fn seeded() -> Galley {
     let g = Galley::new();
-    let mut ws = Workspace::open(g.db(), USER).expect("open workspace");
+    // Seeded as the CLI does it for the account running the tests: USER becomes the first admin,
+    // tied to that account, so the commands below act as them.
+    let runner = galley::workspace::os_account().expect("the tests' account has a name");
+    let mut ws = Workspace::open_as(g.db(), USER, true, Some(&runner)).expect("open workspace");
     ws.set_policy(
         "production",
         &PolicyChange {
@@ -102,11 +105,9 @@ fn chat_prompt() -> PromptContent {
     c
 }
 
-/// A command acting as the seeded admin (USER matches GALLEY_USER: no identity override).
+/// A command acting as the seeded admin (USER, tied to the account running the tests).
 pub fn command(g: &Galley) -> Command {
-    let mut cmd = g.command();
-    cmd.env("USER", USER);
-    cmd
+    g.command()
 }
 
 /// Runs `galley --db WS ARGS` as the admin and expects success.

@@ -110,11 +110,8 @@ pub fn prepare_server(db: &Path) -> Keys {
 
 /// `galley --db WS ARGS...` acting as `user`, with `secret` in [`KEY_ENV`].
 pub fn with_key(g: &Galley, user: &str, secret: &str, args: &[&str]) -> Out {
-    let mut cmd: Command = g.command();
-    cmd.env("USER", user)
-        .env("GALLEY_USER", user)
-        .env(KEY_ENV, secret)
-        .args(args);
+    let mut cmd: Command = g.command_as(user);
+    cmd.env(KEY_ENV, secret).args(args);
     g.run_cmd(cmd)
 }
 
@@ -134,16 +131,12 @@ pub fn add_origin(g: &Galley, user: &str, url: &str) {
     );
 }
 
-/// `galley --json ARGS` on any workspace file, as `user`.
+/// `galley --json ARGS` on any workspace file, as the real OS account `user`.
 pub fn json_on(db: &Path, user: &str, args: &[&str]) -> Value {
     let g = Galley::new();
-    let mut cmd = g.bare_command();
-    cmd.arg("--db")
-        .arg(db)
-        .arg("--json")
-        .env("USER", user)
-        .env("GALLEY_USER", user)
-        .args(args);
+    crate::common::accounts::share_with_accounts(db);
+    let mut cmd = g.bare_command_as(user);
+    cmd.arg("--db").arg(db).arg("--json").args(args);
     let out = g.run_cmd(cmd);
     assert_eq!(out.code, 0, "galley {args:?} on {}: {out:#?}", db.display());
     out.json()
