@@ -576,8 +576,8 @@ fn two_processes_appending_at_once_keep_one_chain() {
             s.spawn(move || {
                 for i in 0..ROUNDS {
                     let text = format!("{user} round {i}");
-                    g.ok(&["--user", user, "set", name, "role", "--text", &text]);
-                    g.ok(&["--user", user, "commit", name, "-m", &text]);
+                    common::ok_as(g, user, &["set", name, "role", "--text", &text]);
+                    common::ok_as(g, user, &["commit", name, "-m", &text]);
                 }
             });
         }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Galley, USER};
+use common::{Galley, USER, json_as, ok_as, run_as};
 use serde_json::Value;
 
 /// (kind, title, body) of every section `show --json ARGS` reports.
@@ -605,8 +605,8 @@ fn commit_refuses_a_draft_identical_to_the_latest_version() {
     // My draft starts from v1 ...
     g.ok(&["set", "p", "role", "--text", "mine"]);
     // ... someone else commits v2 ...
-    g.ok(&["--user", "bob", "set", "p", "role", "--text", "theirs"]);
-    g.ok(&["--user", "bob", "commit", "p", "-m", "bob's"]);
+    ok_as(&g, "bob", &["set", "p", "role", "--text", "theirs"]);
+    ok_as(&g, "bob", &["commit", "p", "-m", "bob's"]);
     // ... and I happen to end up with exactly their text.
     g.ok(&["set", "p", "role", "--text", "theirs"]);
     assert!(has_draft(&g, "p"));
@@ -634,8 +634,8 @@ fn a_stale_draft_is_refused_until_forced() {
     let g = Galley::new();
     g.ok(&["new", "p"]);
     g.ok(&["set", "p", "role", "--text", "alice's role"]);
-    g.ok(&["--user", "bob", "set", "p", "role", "--text", "bob's role"]);
-    g.ok(&["--user", "bob", "commit", "p", "-m", "bob was first"]);
+    ok_as(&g, "bob", &["set", "p", "role", "--text", "bob's role"]);
+    ok_as(&g, "bob", &["commit", "p", "-m", "bob was first"]);
 
     let out = g.fails(&["commit", "p", "-m", "alice"], 1);
     for part in [
@@ -678,9 +678,12 @@ fn discard_throws_the_draft_away() {
         serde_json::json!({"name": "p", "discarded": true})
     );
     // Another user's draft is theirs: discarding mine leaves it.
-    g.ok(&["--user", "bob", "set", "p", "role", "--text", "bob's"]);
+    ok_as(&g, "bob", &["set", "p", "role", "--text", "bob's"]);
     g.ok(&["discard", "p"]);
-    assert_eq!(body(&g, &["--user", "bob", "p"], 0), "bob's");
+    assert_eq!(
+        json_as(&g, "bob", &["show", "p"])["content"]["sections"][0]["body"],
+        "bob's"
+    );
     let out = g.fails(&["discard", "nope"], 1);
     assert!(out.stderr.contains("no prompt `nope`"), "{}", out.stderr);
 }
@@ -691,15 +694,16 @@ fn log_lists_versions_newest_first() {
     g.ok(&["new", "p"]);
     // Drafts are per user: my draft is not bob's to commit.
     g.ok(&["set", "p", "role", "--text", "mine"]);
-    let out = g.fails(&["--user", "bob", "commit", "p", "-m", "Second"], 1);
+    let out = run_as(&g, "bob", &["commit", "p", "-m", "Second"]);
+    assert_eq!(out.code, 1, "{out:#?}");
     assert!(
         out.stderr.contains("you have no draft of `p`"),
         "{}",
         out.stderr
     );
     g.ok(&["discard", "p"]);
-    g.ok(&["--user", "bob", "set", "p", "role", "--text", "two"]);
-    g.ok(&["--user", "bob", "commit", "p", "-m", "Second"]);
+    ok_as(&g, "bob", &["set", "p", "role", "--text", "two"]);
+    ok_as(&g, "bob", &["commit", "p", "-m", "Second"]);
     g.ok(&["set", "p", "role", "--text", "three"]);
     g.ok(&["commit", "p", "-m", "Third"]);
 

@@ -246,10 +246,10 @@ fn two_processes_writing_at_once_both_succeed() {
                     for i in 0..ROUNDS {
                         let text = format!("{user} round {i}");
                         for args in [
-                            vec!["--user", user, "set", "shared", "role", "--text", &text],
-                            vec!["--user", user, "commit", "shared", "-m", &text, "--force"],
+                            vec!["set", "shared", "role", "--text", &text],
+                            vec!["commit", "shared", "-m", &text, "--force"],
                         ] {
-                            let out = g.run(&args);
+                            let out = common::run_as(g, user, &args);
                             assert!(!out.stderr.contains("locked"), "{args:?}: {}", out.stderr);
                             assert_eq!(out.code, 0, "{args:?} failed: {out:#?}");
                         }

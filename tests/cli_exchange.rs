@@ -497,7 +497,7 @@ fn audit_records_every_change_to_shared_state() {
     g.ok(&["commit", "p", "-m", "second"]);
     g.ok(&["set", "p", "role", "--text", "another draft"]);
     g.ok(&["discard", "p"]);
-    g.ok(&["--user", "bob", "new", "q"]);
+    common::ok_as(&g, "bob", &["new", "q"]);
 
     let all = g.json(&["audit"]);
     let entries = all.as_array().unwrap();

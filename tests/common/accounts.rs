@@ -123,7 +123,17 @@ fn assert_executable_by_others(path: &Path) {
     }
 }
 
-/// `setpriv` ready to run the test binary's galley as `uid`/`gid` with no supplementary groups.
+/// `program` run through `sh` under umask 000: SQLite creates `-wal`/`-shm` and only then gives
+/// them the workspace file's mode, and another account opening `-shm` in between would get it
+/// read-only.
+fn under_umask_000(program: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "umask 000 && exec \"$@\"", "sh", program]);
+    cmd
+}
+
+/// `setpriv` ready to run the test binary's galley as `uid`/`gid` with no supplementary groups,
+/// under umask 000.
 fn setpriv(uid: u32, gid: u32) -> Command {
     assert!(
         nix::unistd::geteuid().is_root(),
@@ -132,7 +142,7 @@ fn setpriv(uid: u32, gid: u32) -> Command {
     );
     let galley = Path::new(env!("CARGO_BIN_EXE_galley"));
     assert_executable_by_others(galley);
-    let mut cmd = Command::new("setpriv");
+    let mut cmd = under_umask_000("setpriv");
     cmd.arg(format!("--reuid={uid}"))
         .arg(format!("--regid={gid}"))
         .args(["--clear-groups", "--"])
@@ -151,7 +161,7 @@ impl Galley {
         std::fs::set_permissions(self.dir(), Permissions::from_mode(0o777))
             .expect("chmod 0777 the temp dir");
         let mut cmd = if user == me.name {
-            Command::new(env!("CARGO_BIN_EXE_galley"))
+            under_umask_000(env!("CARGO_BIN_EXE_galley"))
         } else {
             let account = account(user);
             for dir in [home.clone(), home.join("tmp")] {
