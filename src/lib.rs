@@ -6,6 +6,7 @@ pub mod domain;
 pub mod eval;
 pub mod prompt_file;
 pub mod server;
+pub mod signer;
 pub mod store;
 pub mod sync;
 pub mod template;

@@ -3,12 +3,12 @@
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
-use crate::domain::policy::DecisionKind;
+use crate::domain::policy::{DecisionKind, SignatureCheck};
 use crate::domain::{PromptName, VersionRef};
 use crate::store::DeploymentRow;
 use crate::workspace::ReviewInfo;
 
-use super::output::{self, BOLD, DIM, NAME, Table, paint};
+use super::output::{self, BAD, BOLD, DIM, GOOD, NAME, Table, paint};
 use super::{Ctx, diff_print, parse_name};
 
 #[derive(Args, Debug)]
@@ -355,8 +355,17 @@ fn show(ctx: &Ctx, id: i64) -> anyhow::Result<()> {
     if !info.decisions.is_empty() {
         output::print("decisions:");
         for d in &info.decisions {
+            let check = &d.decision.check;
+            let badge = match check {
+                SignatureCheck::Verified => paint(GOOD, check.badge()),
+                _ => paint(BAD, check.badge()),
+            };
+            let why = match check {
+                SignatureCheck::Bad(why) => format!(" ({why})"),
+                _ => String::new(),
+            };
             output::print(&format!(
-                "  {} {} {}: {}",
+                "  {} {} {} {badge}{why}: {}",
                 paint(DIM, output::relative_time(&d.decision.at)),
                 d.decision.reviewer,
                 d.decision.kind.to_string().replace('_', " "),

@@ -19,6 +19,7 @@ mod providers;
 mod render;
 mod serve;
 mod sync;
+mod user_keys;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +44,10 @@ pub struct Cli {
     /// Print JSON for scripts instead of human output
     #[arg(long, global = true)]
     json: bool,
+    /// Sign with this private key file [default: $GALLEY_SIGNING_KEY, the config's
+    /// user.signing_key, else the ssh-agent at $SSH_AUTH_SOCK]
+    #[arg(long, global = true, value_name = "PATH")]
+    signing_key: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -90,7 +95,7 @@ enum Command {
     /// Evaluations: run, list, show, compare, grade
     #[command(subcommand)]
     Eval(evals::EvalCommand),
-    /// Users, roles and groups: add, list, grant, revoke, override
+    /// Users, roles, groups and SSH keys: add, list, grant, revoke, override, key
     #[command(subcommand)]
     User(people::UserCommand),
     /// Environments: add, list
@@ -207,7 +212,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         drop(open_as(&path, &me)?);
         return crate::tui::terminal::run(&path, &me.user, &config.keymap);
     };
-    let workspace = open_as(&path, &me)?;
+    let mut workspace = open_as(&path, &me)?;
+    workspace.set_signer(user_keys::key_source(cli.signing_key, &config));
     let mut ctx = Ctx {
         json: cli.json,
         workspace,

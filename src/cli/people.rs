@@ -25,6 +25,9 @@ pub enum UserCommand {
         #[arg(value_parser = parse_on_off, value_name = "on|off", action = clap::ArgAction::Set)]
         state: bool,
     },
+    /// People's SSH keys for signed decisions: add, list, revoke
+    #[command(subcommand)]
+    Key(super::user_keys::UserKeyCommand),
 }
 
 #[derive(Args, Debug)]
@@ -98,6 +101,10 @@ pub struct SetPolicy {
     /// Whether a rejection blocks until a new version
     #[arg(long, value_name = "true|false")]
     rejection_blocks: Option<bool>,
+    /// Count only decisions signed with the reviewer's registered key, and sign deployments
+    /// (`--require-signatures=false` to stop)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+    require_signatures: Option<bool>,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -117,8 +124,12 @@ fn parse_on_off(s: &str) -> Result<bool, String> {
 }
 
 pub fn user(ctx: &mut Ctx, command: UserCommand) -> anyhow::Result<()> {
+    if let UserCommand::Key(command) = command {
+        return super::user_keys::run(ctx, command);
+    }
     let ws = &mut ctx.workspace;
     match command {
+        UserCommand::Key(_) => unreachable!("handled above"),
         UserCommand::Add(args) => {
             let user = ws.add_user_with_account(
                 &args.name,
@@ -310,11 +321,12 @@ pub fn policy(ctx: &mut Ctx, command: PolicyCommand) -> anyhow::Result<()> {
                     args.require_eval.clone().map(Some)
                 },
                 rejection_blocks: args.rejection_blocks,
+                require_signatures: args.require_signatures,
             };
             if change == PolicyChange::default() {
                 anyhow::bail!(
                     "nothing to change: give --min-approvals, --require-group, \
-                     --allow-self-approval, --require-eval or --rejection-blocks"
+                     --allow-self-approval, --require-eval, --rejection-blocks or --require-signatures"
                 );
             }
             let policy = ws.set_policy(&args.env, &change)?;

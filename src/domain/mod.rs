@@ -14,6 +14,8 @@ pub mod policy;
 pub mod section;
 pub mod selector;
 pub mod served;
+pub mod sshsig;
+pub mod statement;
 pub mod thresholds;
 pub mod variable;
 pub mod version;

@@ -67,6 +67,10 @@ pub struct Policy {
     /// Whether a standing rejection blocks the version until a new version is committed.
     #[serde(default = "yes")]
     pub rejection_blocks: bool,
+    /// Whether only decisions signed with the reviewer's registered, unrevoked key count (and
+    /// deployments must be signed by the deployer).
+    #[serde(default)]
+    pub require_signatures: bool,
 }
 
 fn yes() -> bool {
@@ -82,6 +86,7 @@ impl Policy {
             allow_self_approval: true,
             require_eval: None,
             rejection_blocks: true,
+            require_signatures: false,
         }
     }
 
@@ -130,6 +135,9 @@ impl Policy {
         } else {
             "a rejection does not block".to_string()
         });
+        if self.require_signatures {
+            lines.push("decisions and deployments must be signed".to_string());
+        }
         lines
     }
 }
@@ -174,6 +182,46 @@ pub struct Decision {
     pub content_hash: String,
     /// RFC 3339 time; a reviewer's latest decision replaces their earlier ones.
     pub at: String,
+    /// Whether the decision carries a signature that holds (checked by the workspace).
+    #[serde(skip)]
+    pub check: SignatureCheck,
+}
+
+/// What checking a signed record's signature found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status", content = "reason")]
+pub enum SignatureCheck {
+    /// Signed by a key registered to the person, not revoked, over exactly this record.
+    Verified,
+    /// No signature.
+    #[default]
+    Unsigned,
+    /// A signature that does not hold, and why (another key, a revoked key, a changed record…).
+    Bad(String),
+}
+
+impl SignatureCheck {
+    pub fn is_verified(&self) -> bool {
+        matches!(self, SignatureCheck::Verified)
+    }
+
+    /// `✓ signed`, `✗ unsigned` or `✗ bad signature`.
+    pub fn badge(&self) -> &'static str {
+        match self {
+            SignatureCheck::Verified => "✓ signed",
+            SignatureCheck::Unsigned => "✗ unsigned",
+            SignatureCheck::Bad(_) => "✗ bad signature",
+        }
+    }
+}
+
+/// A decision in words: `approval`, `rejection`, `request for changes`.
+fn noun(kind: DecisionKind) -> &'static str {
+    match kind {
+        DecisionKind::Approve => "approval",
+        DecisionKind::Reject => "rejection",
+        DecisionKind::RequestChanges => "request for changes",
+    }
 }
 
 /// Whether a policy allows a version, and if not, exactly why not.
@@ -208,6 +256,29 @@ pub fn evaluate(
         .collect();
 
     let mut missing = Vec::new();
+    // With signatures required, a decision whose signature does not hold is no decision; the
+    // verdict says whose and why.
+    let latest: BTreeMap<&str, &Decision> = if policy.require_signatures {
+        for d in latest.values() {
+            match &d.check {
+                SignatureCheck::Verified => {}
+                SignatureCheck::Unsigned => {
+                    missing.push(format!("{}'s {} is not signed", d.reviewer, noun(d.kind)))
+                }
+                SignatureCheck::Bad(why) => missing.push(format!(
+                    "{}'s {} has a bad signature: {why}",
+                    d.reviewer,
+                    noun(d.kind)
+                )),
+            }
+        }
+        latest
+            .into_iter()
+            .filter(|(_, d)| d.check.is_verified())
+            .collect()
+    } else {
+        latest
+    };
     if policy.rejection_blocks {
         for d in latest.values().filter(|d| d.kind == DecisionKind::Reject) {
             missing.push(format!(

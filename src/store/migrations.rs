@@ -419,6 +419,52 @@ pub const MIGRATIONS: &[&str] = &[
         sample_count   INTEGER NOT NULL DEFAULT 5
     ) STRICT;
     "#,
+    // 14: signed decisions (issue 11). People's SSH public keys, each registration and
+    // revocation a signed, immutable record; decisions and deployments keep the statement that
+    // was signed and the armored signature (NULL when unsigned). `workspace_meta` gets the
+    // workspace's id, named in every statement.
+    r#"
+    CREATE TABLE user_keys (
+        id          INTEGER PRIMARY KEY,
+        record_id   TEXT NOT NULL UNIQUE,
+        user_name   TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        public_key  TEXT NOT NULL,
+        added_by    TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        statement   TEXT NOT NULL,
+        signature   TEXT
+    ) STRICT;
+    CREATE INDEX user_keys_by_fingerprint ON user_keys (fingerprint);
+    CREATE TRIGGER user_keys_are_immutable BEFORE UPDATE ON user_keys
+    BEGIN SELECT RAISE(ABORT, 'key registrations are immutable'); END;
+    CREATE TRIGGER user_keys_are_kept BEFORE DELETE ON user_keys
+    BEGIN SELECT RAISE(ABORT, 'key registrations are never deleted: revoke the key'); END;
+
+    CREATE TABLE key_revocations (
+        id          INTEGER PRIMARY KEY,
+        record_id   TEXT NOT NULL UNIQUE,
+        user_name   TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        revoked_by  TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        statement   TEXT NOT NULL,
+        signature   TEXT
+    ) STRICT;
+    CREATE TRIGGER key_revocations_are_immutable BEFORE UPDATE ON key_revocations
+    BEGIN SELECT RAISE(ABORT, 'key revocations are immutable'); END;
+    CREATE TRIGGER key_revocations_are_kept BEFORE DELETE ON key_revocations
+    BEGIN SELECT RAISE(ABORT, 'key revocations are never deleted'); END;
+
+    ALTER TABLE review_decisions ADD COLUMN statement TEXT;
+    ALTER TABLE review_decisions ADD COLUMN signature TEXT;
+    ALTER TABLE deployments ADD COLUMN statement TEXT;
+    ALTER TABLE deployments ADD COLUMN signature TEXT;
+
+    INSERT INTO workspace_meta (key, value)
+    SELECT 'workspace_id', lower(hex(randomblob(16)))
+    WHERE NOT EXISTS (SELECT 1 FROM workspace_meta WHERE key = 'workspace_id');
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to

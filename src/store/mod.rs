@@ -10,6 +10,7 @@ mod observations;
 mod people;
 mod prompts;
 mod reviews;
+mod signatures;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ pub use evals::RunSpecRow;
 pub use keys::KeyRow;
 pub use migrations::latest as latest_schema;
 pub use prompts::{DraftRow, PromptRow, VersionRow};
-pub use reviews::{DecisionRow, DeploymentRow, ReviewRow};
+pub use reviews::{DecisionRow, DecisionText, DeploymentRow, ReviewRow};
+pub use signatures::{KeyRevocationRow, UserKeyRow};
 pub use sync::{
     LocalTable, LogEntry, MonitorCursorRow, MonitorPage, NumberHolder, RejectedRow, RemoteRow,
 };

@@ -21,6 +21,14 @@ pub struct DeploymentRow {
     pub kind: String,
     /// What the environment served before, if anything.
     pub previous_version: Option<u32>,
+    /// The record's globally unique id (a UUIDv7), named in its signed statement.
+    #[serde(skip)]
+    pub record_id: String,
+    /// The exact text the deployer signed, and the armored signature (both `None` unsigned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A request to review one version for one environment.
@@ -41,8 +49,8 @@ fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {err}"))
 }
 
-const DEPLOYMENT_COLUMNS: &str =
-    "id, prompt, env, version, content_hash, actor, at, kind, previous_version";
+const DEPLOYMENT_COLUMNS: &str = "id, prompt, env, version, content_hash, actor, at, kind, \
+     previous_version, record_id, statement, signature";
 
 /// Deployments with their position in a remote's log (NULL when not pushed yet), without those
 /// a remote refused: every workspace that syncs with one server orders them the same way.
@@ -62,6 +70,9 @@ fn deployment(r: &Row<'_>) -> rusqlite::Result<DeploymentRow> {
         at: r.get(6)?,
         kind: r.get(7)?,
         previous_version: r.get(8)?,
+        record_id: r.get(9)?,
+        statement: r.get(10)?,
+        signature: r.get(11)?,
     })
 }
 
@@ -109,14 +120,35 @@ pub struct DecisionRow {
     #[serde(flatten)]
     pub decision: Decision,
     pub comment: String,
+    /// The review's record id, named in the signed statement.
+    #[serde(skip)]
+    pub review_record: String,
+    /// The exact text the reviewer signed (`None` when unsigned).
+    pub statement: Option<String>,
+    /// The armored `-----BEGIN SSH SIGNATURE-----` block (`None` when unsigned).
+    pub signature: Option<String>,
+    /// The fingerprint of the key that signed, when signed (filled by the workspace).
+    pub key: Option<String>,
+    /// Whether the signature holds (filled by the workspace, with `decision.check`).
+    pub verified: bool,
+}
+
+/// What a decision carries besides the decision itself: its comment and, when signed, the
+/// statement and the signature.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionText<'a> {
+    pub comment: &'a str,
+    pub statement: Option<&'a str>,
+    pub signature: Option<&'a str>,
 }
 
 impl Tx<'_> {
     /// Appends a deployment record; returns its id.
     pub fn insert_deployment(&self, d: &DeploymentRow) -> Result<i64, StoreError> {
         self.conn.execute(
-            "INSERT INTO deployments (prompt, env, version, content_hash, actor, at, kind, previous_version, record_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO deployments (prompt, env, version, content_hash, actor, at, kind, previous_version, record_id,
+                                      statement, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 d.prompt,
                 d.env,
@@ -126,7 +158,9 @@ impl Tx<'_> {
                 d.at,
                 d.kind,
                 d.previous_version,
-                uuid::Uuid::now_v7().to_string()
+                d.record_id,
+                d.statement,
+                d.signature
             ],
         )?;
         Ok(self.conn.last_insert_rowid())
@@ -197,6 +231,15 @@ impl Tx<'_> {
         raw.map(review_from_raw).transpose()
     }
 
+    /// The record id of review `id`.
+    pub fn review_record_id(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT record_id FROM reviews WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Every review request, oldest first.
     pub fn reviews(&self) -> Result<Vec<ReviewRow>, StoreError> {
         let mut stmt = self
@@ -212,12 +255,13 @@ impl Tx<'_> {
         review_id: i64,
         prompt: &str,
         decision: &Decision,
-        comment: &str,
+        text: DecisionText<'_>,
     ) -> Result<(), StoreError> {
         let groups = serde_json::to_string(&decision.groups).expect("groups serialise");
         self.conn.execute(
-            "INSERT INTO review_decisions (review_id, prompt, content_hash, reviewer, groups, kind, comment, at, record_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO review_decisions (review_id, prompt, content_hash, reviewer, groups, kind, comment, at, record_id,
+                                           statement, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 review_id,
                 prompt,
@@ -225,36 +269,51 @@ impl Tx<'_> {
                 decision.reviewer,
                 groups,
                 decision.kind.to_string(),
-                comment,
+                text.comment,
                 decision.at,
-                uuid::Uuid::now_v7().to_string()
+                uuid::Uuid::now_v7().to_string(),
+                text.statement,
+                text.signature
             ],
         )?;
         Ok(())
     }
 
-    /// Every decision on `prompt` with content `hash`, oldest first.
+    /// Every decision on `prompt` with content `hash`, oldest first (their signatures not yet
+    /// checked: [`Decision::signature`] is `Unsigned` until the workspace checks it).
     pub fn decisions(&self, prompt: &str, hash: &str) -> Result<Vec<DecisionRow>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT review_id, reviewer, groups, kind, content_hash, at, comment
-             FROM review_decisions WHERE prompt = ?1 AND content_hash = ?2 ORDER BY id",
+            "SELECT d.review_id, d.reviewer, d.groups, d.kind, d.content_hash, d.at, d.comment,
+                    r.record_id, d.statement, d.signature
+             FROM review_decisions d JOIN reviews r ON r.id = d.review_id
+             WHERE d.prompt = ?1 AND d.content_hash = ?2 ORDER BY d.id",
         )?;
         let raws = stmt
             .query_map([prompt, hash], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
+                    (
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ),
+                    (
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, Option<String>>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                    ),
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         raws.into_iter()
             .map(
-                |(review_id, reviewer, groups, kind, content_hash, at, comment)| {
+                |(
+                    (review_id, reviewer, groups, kind, content_hash),
+                    (at, comment, review_record, statement, signature),
+                )| {
                     Ok(DecisionRow {
                         review_id,
                         decision: Decision {
@@ -264,8 +323,14 @@ impl Tx<'_> {
                             kind: kind_from(&kind)?,
                             content_hash,
                             at,
+                            check: Default::default(),
                         },
                         comment,
+                        review_record: review_record.unwrap_or_default(),
+                        statement,
+                        signature,
+                        key: None,
+                        verified: false,
                     })
                 },
             )

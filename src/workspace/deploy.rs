@@ -8,7 +8,10 @@ use crate::domain::PromptName;
 use crate::domain::deployment::{Step, rollback_target};
 use crate::domain::people::Role;
 use crate::domain::policy::{Decision, DecisionKind, Policy, Verdict, evaluate};
-use crate::store::{DecisionRow, DeploymentRow, ReviewRow, Tx};
+use crate::signer::KeySource;
+use crate::store::{DecisionRow, DecisionText, DeploymentRow, ReviewRow, Tx};
+
+use super::signed_records::{DecisionFacts, sign_decision, sign_deployment};
 
 use super::{Result, Workspace, WorkspaceError, now, version_of};
 
@@ -136,7 +139,7 @@ pub(super) fn verdict(
     hash: &str,
     number: u32,
 ) -> Result<(Verdict, Vec<DecisionRow>)> {
-    let rows = tx.decisions(name, hash)?;
+    let rows = super::signed_records::checked_decisions(tx, name, hash)?;
     let decisions: Vec<Decision> = rows.iter().map(|d| d.decision.clone()).collect();
     let evidence = match &policy.require_eval {
         Some(req) => tx.best_pass_rate(name, number, &req.dataset)?,
@@ -177,6 +180,8 @@ impl Workspace {
         kind: DeployKind,
     ) -> Result<DeploymentRow> {
         let actor = self.user.clone();
+        self.ready_to_sign(self.env_requires_signatures(env)?)?;
+        let signer = &self.signer;
         self.store.write(|tx| {
             let row = tx
                 .prompt(name)?
@@ -207,13 +212,16 @@ impl Workspace {
             }
             record(
                 tx,
-                name,
-                env,
-                number,
-                hash,
-                &actor,
-                kind,
-                current.map(|c| c.version),
+                signer,
+                NewDeployment {
+                    name,
+                    env,
+                    number,
+                    hash,
+                    actor: &actor,
+                    kind,
+                    previous: current.map(|c| c.version),
+                },
             )
         })
     }
@@ -224,6 +232,8 @@ impl Workspace {
     /// is the way out of an incident, and the audit trail records who took it.
     pub fn rollback(&mut self, name: &PromptName, env: &str) -> Result<DeploymentRow> {
         let actor = self.user.clone();
+        self.ready_to_sign(self.env_requires_signatures(env)?)?;
+        let signer = &self.signer;
         self.store.write(|tx| {
             let row = tx
                 .prompt(name)?
@@ -249,15 +259,28 @@ impl Workspace {
             let version = version_of(tx, &row, previous)?;
             record(
                 tx,
-                name,
-                env,
-                previous,
-                &version.info.content_hash,
-                &actor,
-                DeployKind::Rollback,
-                Some(current.version),
+                signer,
+                NewDeployment {
+                    name,
+                    env,
+                    number: previous,
+                    hash: &version.info.content_hash,
+                    actor: &actor,
+                    kind: DeployKind::Rollback,
+                    previous: Some(current.version),
+                },
             )
         })
+    }
+
+    /// Whether `env`'s policy requires signatures (false for an unknown environment: the
+    /// operation itself then names it).
+    pub(super) fn env_requires_signatures(&self, env: &str) -> Result<bool> {
+        Ok(self
+            .store
+            .read()
+            .policy(env)?
+            .is_some_and(|p| p.require_signatures))
     }
 
     /// Which version every environment serves, for every prompt deployed anywhere.
@@ -392,6 +415,15 @@ impl Workspace {
             return Err(refused("a decision needs a comment (-m)"));
         }
         let actor = self.user.clone();
+        let required = {
+            let tx = self.store.read();
+            match tx.review(id)? {
+                Some(r) => env_policy(&tx, &r.env)?.require_signatures,
+                None => false,
+            }
+        };
+        self.ready_to_sign(required)?;
+        let signer = &self.signer;
         self.store.write(|tx| {
             let review = tx
                 .review(id)?
@@ -425,15 +457,43 @@ impl Workspace {
                 kind,
                 content_hash: review.content_hash.clone(),
                 at: at.clone(),
+                check: Default::default(),
             };
-            tx.insert_decision(id, &review.prompt, &decision, comment)?;
+            let review_record = tx.review_record_id(id)?.unwrap_or_default();
+            let facts = DecisionFacts {
+                review_record: &review_record,
+                reviewer: &actor,
+                prompt: &review.prompt,
+                version: review.version,
+                content_hash: &review.content_hash,
+                env: &review.env,
+                kind,
+                comment,
+                at: &at,
+            };
+            let required = info
+                .policy
+                .require_signatures
+                .then_some(review.env.as_str());
+            let signed = sign_decision(tx, signer, &facts, required)?;
+            let text = DecisionText {
+                comment,
+                statement: signed.as_ref().map(|(statement, _)| statement.as_str()),
+                signature: signed.as_ref().map(|(_, s)| s.armored.as_str()),
+            };
+            tx.insert_decision(id, &review.prompt, &decision, text)?;
+            let mut details = json!({"review": id, "version": review.version,
+                "hash": review.content_hash, "env": review.env, "groups": decision.groups,
+                "comment": comment});
+            if let Some((_, s)) = &signed {
+                details["signed_with"] = json!(s.fingerprint);
+            }
             tx.append_audit(
                 &actor,
                 &at,
                 &format!("review.{kind}"),
                 &review.prompt,
-                &json!({"review": id, "version": review.version, "hash": review.content_hash,
-                        "env": review.env, "groups": decision.groups, "comment": comment}),
+                &details,
             )?;
             Ok(())
         })?;
@@ -441,37 +501,55 @@ impl Workspace {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A deployment about to be recorded.
+pub(super) struct NewDeployment<'a> {
+    pub name: &'a PromptName,
+    pub env: &'a str,
+    pub number: u32,
+    pub hash: &'a str,
+    pub actor: &'a str,
+    pub kind: DeployKind,
+    pub previous: Option<u32>,
+}
+
+/// Records a deployment (signed by its actor when they have a key at hand, and refused unsigned
+/// where the environment's policy requires signatures) with its audit entry.
 pub(super) fn record(
     tx: &Tx<'_>,
-    name: &PromptName,
-    env: &str,
-    number: u32,
-    hash: &str,
-    actor: &str,
-    kind: DeployKind,
-    previous: Option<u32>,
+    signer: &KeySource,
+    new: NewDeployment<'_>,
 ) -> Result<DeploymentRow> {
     let at = now();
     let mut d = DeploymentRow {
         id: 0,
-        prompt: name.to_string(),
-        env: env.to_string(),
-        version: number,
-        content_hash: hash.to_string(),
-        actor: actor.to_string(),
+        prompt: new.name.to_string(),
+        env: new.env.to_string(),
+        version: new.number,
+        content_hash: new.hash.to_string(),
+        actor: new.actor.to_string(),
         at: at.clone(),
-        kind: kind.as_str().to_string(),
-        previous_version: previous,
+        kind: new.kind.as_str().to_string(),
+        previous_version: new.previous,
+        record_id: uuid::Uuid::now_v7().to_string(),
+        statement: None,
+        signature: None,
     };
+    let required = env_policy(tx, new.env)?
+        .require_signatures
+        .then_some(new.env);
+    sign_deployment(tx, signer, &mut d, required)?;
     d.id = tx.insert_deployment(&d)?;
+    let mut details = json!({"deployment": d.id, "env": new.env, "version": new.number,
+        "hash": new.hash, "previous_version": new.previous});
+    if d.signature.is_some() {
+        details["signed"] = json!(true);
+    }
     tx.append_audit(
-        actor,
+        new.actor,
         &at,
-        &format!("deployment.{}", kind.as_str()),
-        name.as_str(),
-        &json!({"deployment": d.id, "env": env, "version": number, "hash": hash,
-                "previous_version": previous}),
+        &format!("deployment.{}", new.kind.as_str()),
+        new.name.as_str(),
+        &details,
     )?;
     Ok(d)
 }

@@ -5,7 +5,7 @@
 use crate::domain::PromptName;
 use crate::store::DeploymentRow;
 
-use super::deploy::{DeployKind, env_policy, record, verdict};
+use super::deploy::{DeployKind, NewDeployment, env_policy, record, verdict};
 use super::{Result, Workspace, WorkspaceError, version_of};
 
 impl Workspace {
@@ -19,6 +19,12 @@ impl Workspace {
         envs: &[String],
     ) -> Result<Vec<DeploymentRow>> {
         let actor = self.user.clone();
+        let mut required = false;
+        for env in envs {
+            required |= self.env_requires_signatures(env)?;
+        }
+        self.ready_to_sign(required)?;
+        let signer = &self.signer;
         self.store.write(|tx| {
             let row = tx
                 .prompt(name)?
@@ -61,13 +67,16 @@ impl Workspace {
                 .map(|(env, previous)| {
                     record(
                         tx,
-                        name,
-                        env,
-                        number,
-                        hash,
-                        &actor,
-                        DeployKind::Deploy,
-                        *previous,
+                        signer,
+                        NewDeployment {
+                            name,
+                            env,
+                            number,
+                            hash,
+                            actor: &actor,
+                            kind: DeployKind::Deploy,
+                            previous: *previous,
+                        },
                     )
                 })
                 .collect()

@@ -25,6 +25,7 @@ pub struct PolicyChange {
     pub allow_self_approval: Option<bool>,
     pub require_eval: Option<Option<EvalRequirement>>,
     pub rejection_blocks: Option<bool>,
+    pub require_signatures: Option<bool>,
 }
 
 impl PolicyChange {
@@ -45,6 +46,9 @@ impl PolicyChange {
         }
         if let Some(blocks) = self.rejection_blocks {
             out.rejection_blocks = blocks;
+        }
+        if let Some(signed) = self.require_signatures {
+            out.require_signatures = signed;
         }
         out
     }

@@ -59,6 +59,8 @@ pub enum WorkspaceError {
     UnknownTemplate { name: String, available: String },
     #[error("{0}")]
     Refused(String),
+    #[error(transparent)]
+    Sign(#[from] crate::signer::SignError),
     #[error("{user} cannot {action}: only an admin can (admins: {admins})")]
     NotAdmin {
         user: String,

@@ -16,6 +16,7 @@ mod drafts;
 mod environments;
 mod error;
 mod exchange;
+mod keyring;
 mod keys;
 mod monitor;
 mod monitor_series;
@@ -26,8 +27,10 @@ mod providers;
 mod render;
 pub mod runs;
 pub mod settings;
+mod signed_records;
 pub mod starters;
 pub mod sync;
+mod user_keys;
 
 use std::path::Path;
 
@@ -52,6 +55,7 @@ pub use drafts::DraftChange;
 pub use environments::{EnvironmentInfo, PolicyChange};
 pub use error::{Result, WorkspaceError};
 pub use exchange::{ImportOutcome, ImportReport};
+pub use keyring::{KeyRing, KeyStanding};
 pub use keys::CreatedKey;
 pub use monitor::{Alert, GroupBy, MetricsQuery, MetricsReport, MetricsRow};
 pub use monitor_series::{MetricSeries, SeriesPoint, VersionTotal};
@@ -62,6 +66,7 @@ pub use providers::ProviderCheck;
 pub use render::RenderOutput;
 pub use runs::{EvalOptions, Progress, RunReport};
 pub use settings::{Config, Identity, OsAccountError, os_account};
+pub use user_keys::{KeyListing, UserKeyInfo};
 
 /// An open workspace, acting as one user.
 pub struct Workspace {
@@ -69,6 +74,8 @@ pub struct Workspace {
     user: String,
     /// The OS account the process runs as, when known (see [`Workspace::open_as`]).
     account: Option<String>,
+    /// Where the user's signing key comes from (nowhere until a front end sets it).
+    signer: crate::signer::KeySource,
 }
 
 /// Where a working copy came from.
@@ -148,6 +155,7 @@ impl Workspace {
             store,
             user: user.to_string(),
             account: None,
+            signer: Default::default(),
         })
     }
 

@@ -88,6 +88,7 @@ impl Workspace {
             store,
             user: user.to_string(),
             account: os_user.map(str::to_string),
+            signer: Default::default(),
         })
     }
 

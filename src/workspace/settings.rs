@@ -55,6 +55,8 @@ impl MonitorConfig {
 #[serde(default)]
 pub struct UserConfig {
     pub name: Option<String>,
+    /// The private key file decisions and deployments are signed with (else the ssh-agent).
+    pub signing_key: Option<PathBuf>,
 }
 
 /// `[eval]` in the config.

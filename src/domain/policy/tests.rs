@@ -13,6 +13,7 @@ fn d(reviewer: &str, groups: &[&str], kind: DecisionKind, hash: &str, at: &str) 
         kind,
         content_hash: hash.to_string(),
         at: format!("2025-01-01T00:00:{at}Z"),
+        check: SignatureCheck::Unsigned,
     }
 }
 
@@ -27,6 +28,7 @@ fn policy(min: u32, groups: &[&str], self_ok: bool) -> Policy {
         allow_self_approval: self_ok,
         require_eval: None,
         rejection_blocks: true,
+        require_signatures: false,
     }
 }
 
@@ -293,4 +295,46 @@ fn policies_round_trip_as_json() {
     assert_eq!(serde_json::from_str::<Policy>(&json).unwrap(), p);
     let minimal: Policy = serde_json::from_str(r#"{"min_approvals": 1}"#).unwrap();
     assert!(minimal.rejection_blocks && !minimal.allow_self_approval);
+}
+
+#[test]
+fn with_signatures_required_only_verified_decisions_count_and_the_verdict_says_whose() {
+    let mut p = policy(1, &[], false);
+    p.require_signatures = true;
+    let unsigned = approve("grace", &[]);
+    let v = evaluate(&p, AUTHOR, HASH, std::slice::from_ref(&unsigned), None);
+    assert!(!v.allowed);
+    assert!(
+        v.missing
+            .contains(&"grace's approval is not signed".to_string()),
+        "{v:?}"
+    );
+    assert!(
+        v.missing.contains(&"needs 1 more approval".to_string()),
+        "{v:?}"
+    );
+
+    let bad = Decision {
+        check: SignatureCheck::Bad("signed by a revoked key".into()),
+        ..approve("grace", &[])
+    };
+    let v = evaluate(&p, AUTHOR, HASH, &[bad], None);
+    assert!(
+        v.missing
+            .contains(&"grace's approval has a bad signature: signed by a revoked key".to_string()),
+        "{v:?}"
+    );
+
+    let signed = Decision {
+        check: SignatureCheck::Verified,
+        ..approve("grace", &[])
+    };
+    assert!(evaluate(&p, AUTHOR, HASH, &[signed.clone()], None).allowed);
+    // An unsigned rejection does not block when signatures are required, but it is named.
+    let reject = d("bob", &[], DecisionKind::Reject, HASH, "20");
+    let v = evaluate(&p, AUTHOR, HASH, &[signed.clone(), reject], None);
+    assert_eq!(v.missing, vec!["bob's rejection is not signed".to_string()]);
+    // Without the requirement, signatures do not matter.
+    p.require_signatures = false;
+    assert!(evaluate(&p, AUTHOR, HASH, &[unsigned], None).allowed);
 }
