@@ -92,6 +92,15 @@ impl KeySource {
         )
     }
 
+    /// Signs with `key`, held in memory (the demo's people, who have no key files).
+    pub fn in_memory(key: PrivateKey) -> Self {
+        Self {
+            key_file: Some(PathBuf::from("(in memory)")),
+            unlocked: Mutex::new(Some(key)),
+            ..Self::default()
+        }
+    }
+
     /// Asks `prompt` for a passphrase when the key file needs one.
     pub fn with_prompt(mut self, prompt: PassphrasePrompt) -> Self {
         self.prompt = Some(prompt);
