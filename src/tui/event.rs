@@ -217,7 +217,7 @@ pub enum BoardReply {
         rows: Vec<DeploymentRow>,
     },
     Preview(Box<DeployPreview>),
-    Applied(DeploymentRow),
+    Applied(Box<DeploymentRow>),
     DiffEnv {
         env: String,
         served: Option<u32>,

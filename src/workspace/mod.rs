@@ -17,6 +17,8 @@ mod environments;
 mod error;
 mod exchange;
 mod keyring;
+#[cfg(test)]
+mod keyring_tests;
 mod keys;
 mod monitor;
 mod monitor_series;
@@ -27,6 +29,7 @@ mod providers;
 mod render;
 pub mod runs;
 pub mod settings;
+mod signature_audit;
 mod signed_records;
 pub mod starters;
 pub mod sync;
@@ -66,6 +69,7 @@ pub use providers::ProviderCheck;
 pub use render::RenderOutput;
 pub use runs::{EvalOptions, Progress, RunReport};
 pub use settings::{Config, Identity, OsAccountError, os_account};
+pub use signature_audit::{SignatureProblem, SignatureReport};
 pub use user_keys::{KeyListing, UserKeyInfo};
 
 /// An open workspace, acting as one user.

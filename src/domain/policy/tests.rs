@@ -329,7 +329,7 @@ fn with_signatures_required_only_verified_decisions_count_and_the_verdict_says_w
         check: SignatureCheck::Verified,
         ..approve("grace", &[])
     };
-    assert!(evaluate(&p, AUTHOR, HASH, &[signed.clone()], None).allowed);
+    assert!(evaluate(&p, AUTHOR, HASH, std::slice::from_ref(&signed), None).allowed);
     // An unsigned rejection does not block when signatures are required, but it is named.
     let reject = d("bob", &[], DecisionKind::Reject, HASH, "20");
     let v = evaluate(&p, AUTHOR, HASH, &[signed.clone(), reject], None);

@@ -56,7 +56,7 @@ pub(super) fn run(ws: &mut Workspace, request: BoardRequest) -> Result<BoardRepl
             BoardReply::Preview(Box::new(ws.preview_move(&name, &what, &env)?))
         }
         BoardRequest::Apply { name, what, env } => {
-            BoardReply::Applied(ws.apply_move(&name, &what, &env)?)
+            BoardReply::Applied(Box::new(ws.apply_move(&name, &what, &env)?))
         }
         BoardRequest::DiffEnv { name, version, env } => {
             let (served, diff) = ws.diff_against_env(&name, version, &env)?;
