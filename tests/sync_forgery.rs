@@ -255,6 +255,25 @@ fn a_rollback_goes_only_where_the_servers_stack_says() {
     };
     assert_eq!(served(&g), 3);
 
+    // Moving the Langfuse label is a deployment too: refused with the verdict's words.
+    let patch = forgery_support::curl(
+        &keys.grace,
+        &[
+            "-X",
+            "PATCH",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            r#"{"newLabels": ["production"]}"#,
+            &format!("{base}/api/public/v2/prompts/support%2Ftriage/versions/1"),
+        ],
+    );
+    assert_eq!(patch.status, 403, "{patch:?}");
+    assert_eq!(patch.body["error"]["code"], "policy_refused", "{patch:?}");
+    let words = patch.body["error"]["message"].as_str().unwrap();
+    assert!(words.contains("needs 1 more approval"), "{words}");
+    assert_eq!(served(&g), 3);
+
     // The stack's own target, version 2, needs no fresh approval.
     let answer = push(base, &keys.grace, &[rollback(2)]);
     assert_eq!(
