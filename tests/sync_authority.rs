@@ -60,7 +60,7 @@ fn a_forged_approval_and_the_deployment_it_allowed_are_refused() {
     assert_eq!(
         rejected,
         [
-            "rejected: approve by bob on support/triage: it is signed by the key of ada, and only bob may decide as bob",
+            "rejected: approve by bob on support/triage: the approve decision on support/triage is by bob, and this key acts for ada: a key pushes only its principal's records",
             "rejected: deploy of version 1 of support/triage to production: refused by the server's production policy: needs 1 more approval",
         ],
         "{out:#?}"

@@ -57,6 +57,8 @@ impl From<DeliveryError> for ApiError {
             DeliveryError::PolicyRefused(m) => {
                 ApiError::new(StatusCode::FORBIDDEN, "policy_refused", m)
             }
+            // Logged with prompt, version and both hashes (never the text); served by nobody.
+            e @ DeliveryError::ContentMismatch { .. } => ApiError::internal(e),
         }
     }
 }

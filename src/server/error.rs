@@ -16,6 +16,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds to wait before retrying (sent as `Retry-After` with 429).
     pub retry_after: Option<u64>,
+    /// The id of the record the error is about (a forged record of a push).
+    pub record: Option<String>,
 }
 
 /// The body of every error answer.
@@ -31,6 +33,9 @@ pub struct ErrorDetail {
     pub code: String,
     /// One line for a person.
     pub message: String,
+    /// The id of the record the error is about (a forged record of a push).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
 }
 
 impl ApiError {
@@ -41,6 +46,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            record: None,
         }
     }
 
@@ -135,6 +141,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 message: self.message,
+                record: self.record,
             },
         };
         let mut response = (self.status, Json(body)).into_response();

@@ -10,7 +10,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::sync::monitor::{DEFAULT_SAMPLES, MAX_ROLLUPS, MonitorQuery, MonitorReply};
-use crate::sync::wire::{MAX_BATCH, PullQuery, PullReply, PushReply, PushRequest};
+use crate::sync::wire::{MAX_BATCH, PullQuery, PullReply, PushReply, ReceivedPush};
+use crate::workspace::sync::PushError;
 
 use super::auth::AuthedKey;
 use super::error::{ApiError, ErrorBody};
@@ -32,17 +33,20 @@ pub fn routes() -> Router<AppState> {
     responses(
         (status = 200, body = Object, description = "`{\"results\": [...], \"head\"}`: per record \
             `accepted` (with its server position), `duplicate`, `conflict` (pull first) or \
-            `rejected` (with the reason: a policy the server re-checked, a decision whose \
-            reviewer is not the key's principal, ...)"),
+            `rejected` (with the reason: a policy the server re-checked, an id that is not a \
+            UUIDv7, an unknown kind, a re-send whose content differs, a repeated decision, ...)"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "Not a write or admin key"),
+        (status = 403, body = ErrorBody, description = "Not a write or admin key, or a forged \
+            record (code `forged_record`, its id in `record`): an actor field that is not the \
+            key's principal, or a self-approval the server's policy forbids; nothing of the \
+            batch is stored"),
         (status = 413, body = ErrorBody, description = "More than 500 records, or over the body limit"),
         (status = 422, body = ErrorBody, description = "JSON, but not a batch of records")),
     security(("bearer" = [])))]
 async fn push(
     State(state): State<AppState>,
     key: AuthedKey,
-    Json(batch): Json<PushRequest>,
+    Json(batch): Json<ReceivedPush>,
 ) -> Result<Json<PushReply>, ApiError> {
     key.require_write()?;
     if batch.records.len() > MAX_BATCH {
@@ -52,10 +56,28 @@ async fn push(
             format!("at most {MAX_BATCH} records per push"),
         ));
     }
+    let key_id = key.id.clone();
     let reply = state
-        .with_workspace(&key.principal, move |ws| ws.accept_push(batch.records))
+        .with_workspace(&key.principal, move |ws| {
+            ws.accept_push(batch.records, &key_id)
+        })
         .await?;
     Ok(Json(reply))
+}
+
+impl From<PushError> for ApiError {
+    fn from(err: PushError) -> Self {
+        match err {
+            PushError::Workspace(e) => e.into(),
+            PushError::Forged { id, reason } => {
+                tracing::warn!(record = %id, %reason, "forged push refused");
+                ApiError {
+                    record: Some(id),
+                    ..ApiError::new(StatusCode::FORBIDDEN, "forged_record", reason)
+                }
+            }
+        }
+    }
 }
 
 /// `GET /v1/sync/pull`: the records after a position, in the server's order.

@@ -120,7 +120,16 @@ impl SyncClient {
                 cause: e.to_string(),
             });
         }
-        let message = error_message(&body).unwrap_or_else(|| {
+        if status == StatusCode::FORBIDDEN
+            && error_field(&body, "code").as_deref() == Some("forged_record")
+        {
+            return Err(SyncError::Forged {
+                remote: self.remote.clone(),
+                record: error_field(&body, "record"),
+                message: error_field(&body, "message").unwrap_or_default(),
+            });
+        }
+        let message = error_field(&body, "message").unwrap_or_else(|| {
             status
                 .canonical_reason()
                 .unwrap_or("unexpected answer")
@@ -141,10 +150,10 @@ impl SyncClient {
     }
 }
 
-/// The message of a `{"error": {"code", "message"}}` body.
-fn error_message(body: &[u8]) -> Option<String> {
+/// One field (`code`, `message`, `record`) of a `{"error": {"code", "message"}}` body.
+fn error_field(body: &[u8], field: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value["error"]["message"].as_str().map(str::to_string)
+    value["error"][field].as_str().map(str::to_string)
 }
 
 /// The innermost cause of a transport error ("connection refused"), without reqwest's chain.

@@ -46,6 +46,27 @@ pub enum SyncError {
         var: String,
         message: String,
     },
+    #[error(
+        "remote `{remote}` refused the whole push: {message} (nothing of that batch was stored)"
+    )]
+    Forged {
+        remote: String,
+        /// The id of the forged record, when the server named it.
+        record: Option<String>,
+        message: String,
+    },
+    #[error(
+        "remote `{remote}` sent version {version} of {prompt} whose content does not match its \
+         hash (stated {stated}, content hashes to {actual}): not stored; the remote's copy was \
+         changed outside galley"
+    )]
+    ContentMismatch {
+        remote: String,
+        prompt: String,
+        version: u32,
+        stated: String,
+        actual: String,
+    },
     #[error("remote `{remote}` answered {status}: {message}")]
     Server {
         remote: String,

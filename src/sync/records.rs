@@ -189,6 +189,118 @@ impl Record {
     }
 }
 
+/// The kinds of record, as the wire names them.
+pub const KINDS: [&str; 8] = [
+    "version",
+    "review",
+    "decision",
+    "comment",
+    "resolution",
+    "deployment",
+    "dataset_version",
+    "eval_run",
+];
+
+/// A pushed item that is not a record galley can take: its id as sent (empty when it has none)
+/// and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableRecord {
+    pub id: String,
+    pub reason: String,
+}
+
+impl Record {
+    /// Reads one record as it arrived: its id must be a UUIDv7 (hyphenated, as galley writes
+    /// it), its kind one of [`KINDS`], its fields those of that kind.
+    pub fn from_wire(value: Value) -> Result<Record, UnreadableRecord> {
+        let id = value
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let refuse = |reason: String| UnreadableRecord {
+            id: id.clone(),
+            reason,
+        };
+        if !is_uuid_v7(&id) {
+            return Err(refuse(match value.get("id") {
+                Some(Value::String(_)) => {
+                    format!("its id `{id}` is not a UUIDv7 (record ids are hyphenated UUIDv7s)")
+                }
+                _ => "it has no string `id` (record ids are hyphenated UUIDv7s)".into(),
+            }));
+        }
+        let kind = match value.get("kind") {
+            Some(Value::String(kind)) if KINDS.contains(&kind.as_str()) => kind.clone(),
+            Some(Value::String(kind)) => {
+                return Err(refuse(format!(
+                    "unknown kind `{kind}` (known: {})",
+                    KINDS.join(", ")
+                )));
+            }
+            _ => {
+                return Err(refuse(format!(
+                    "it has no string `kind` (known: {})",
+                    KINDS.join(", ")
+                )));
+            }
+        };
+        serde_json::from_value(value).map_err(|e| refuse(format!("not a valid {kind} record: {e}")))
+    }
+
+    /// Who the record says acted: the version's or dataset version's author, the review's
+    /// requester, the reviewer, the commenter, the resolver, the deployer, who ran the eval.
+    pub fn actor(&self) -> &str {
+        match self {
+            Record::Version(r) => &r.author,
+            Record::Review(r) => &r.requested_by,
+            Record::Decision(r) => &r.reviewer,
+            Record::Comment(r) => &r.author,
+            Record::Resolution(r) => &r.resolved_by,
+            Record::Deployment(r) => &r.actor,
+            Record::DatasetVersion(r) => &r.author,
+            Record::EvalRun(r) => &r.started_by,
+        }
+    }
+
+    /// The record named without who acted, for "… is by ada": `version 4 of support/triage`,
+    /// `the approve decision on support/triage`.
+    pub fn subject(&self) -> String {
+        match self {
+            Record::Decision(r) => format!("the {} decision on {}", r.decision, r.prompt),
+            Record::Comment(r) => format!("the comment on version {} of {}", r.version, r.prompt),
+            Record::Resolution(r) => format!("the resolution of comment {}", short(&r.comment)),
+            Record::Review(r) => format!(
+                "the review request of version {} of {} for {}",
+                r.version, r.prompt, r.env
+            ),
+            _ => self.describe(),
+        }
+    }
+
+    /// Whether `other` says the same as this record, aside from what changes after a record is
+    /// made (the tags of a version's prompt travel with the version but are not part of it).
+    pub fn same_content(&self, other: &Record) -> bool {
+        match (self, other) {
+            (Record::Version(a), Record::Version(b)) => {
+                VersionRecord {
+                    tags: Vec::new(),
+                    ..a.clone()
+                } == VersionRecord {
+                    tags: Vec::new(),
+                    ..b.clone()
+                }
+            }
+            _ => self == other,
+        }
+    }
+}
+
+fn is_uuid_v7(id: &str) -> bool {
+    uuid::Uuid::parse_str(id)
+        .is_ok_and(|u| u.get_version() == Some(uuid::Version::SortRand) && u.to_string() == id)
+}
+
 fn short(id: &str) -> &str {
     id.get(..8).unwrap_or(id)
 }

@@ -78,3 +78,10 @@ pub struct PullQuery {
     #[serde(default)]
     pub limit: Option<usize>,
 }
+
+/// A batch of pushed records as the server receives it: each item is read on its own
+/// (`Record::from_wire`), so one it cannot read is refused alone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReceivedPush {
+    pub records: Vec<serde_json::Value>,
+}

@@ -26,6 +26,38 @@ pub enum DeliveryError {
     Invalid(String),
     #[error("{0}")]
     PolicyRefused(String),
+    /// The stored text of a version no longer hashes to its recorded hash: it was changed
+    /// outside galley, so nobody serves it.
+    #[error(
+        "version {version} of {name} is not served: its stored content hashes to {actual}, not \
+         to its recorded hash {recorded} (changed outside galley)"
+    )]
+    ContentMismatch {
+        name: PromptName,
+        version: u32,
+        recorded: String,
+        actual: String,
+    },
+}
+
+/// `Ok` when `content` still hashes to `recorded`, the hash version `version` of `name` was
+/// committed (and approved) under.
+fn check_content_hash(
+    name: &PromptName,
+    version: u32,
+    content: &PromptContent,
+    recorded: &str,
+) -> Result<()> {
+    let actual = content.content_hash();
+    if actual == recorded {
+        return Ok(());
+    }
+    Err(DeliveryError::ContentMismatch {
+        name: name.clone(),
+        version,
+        recorded: recorded.to_string(),
+        actual,
+    })
 }
 
 type Result<T> = std::result::Result<T, DeliveryError>;
@@ -124,6 +156,7 @@ impl Workspace {
     /// Version `number` of `name`, as clients fetch it.
     pub fn delivered(&self, name: &PromptName, number: u32) -> Result<DeliveredPrompt> {
         let version = self.version(name, number)?;
+        check_content_hash(name, number, &version.content, &version.content_hash)?;
         let summary = self.summary(name)?;
         let snippets = self.snippets_for(name, &version.content)?;
         let variables = self.variables(name, &version.content)?;
@@ -170,7 +203,9 @@ impl Workspace {
                 continue;
             };
             let name = PromptName::parse(&row.prompt).map_err(WorkspaceError::from)?;
-            let content_hash = self.version(&name, version)?.content_hash;
+            let served = self.version(&name, version)?;
+            check_content_hash(&name, version, &served.content, &served.content_hash)?;
+            let content_hash = served.content_hash;
             prompts.push(ServedPrompt {
                 name: row.prompt,
                 version,
@@ -191,6 +226,8 @@ impl Workspace {
         variables: &VarInputs,
     ) -> Result<RenderOutput> {
         let number = self.pick_version(name, pick)?;
+        let version = self.version(name, number)?;
+        check_content_hash(name, number, &version.content, &version.content_hash)?;
         Ok(self.render(name, VersionRef::Number(number), variables)?)
     }
 

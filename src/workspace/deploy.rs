@@ -80,20 +80,22 @@ impl ReviewInfo {
 }
 
 /// The decisions `actor` may not record on `review`: approving their own version where the
-/// policy does not count it, and repeating their standing decision.
-fn refusals(
+/// policy does not count it, and repeating their standing decision. `who` is how the reasons
+/// name the actor: "you" for the acting user, their name for the server.
+pub(crate) fn refusals(
     review: &ReviewRow,
     author: &str,
     policy: &Policy,
     decisions: &[DecisionRow],
     actor: &str,
+    who: &str,
 ) -> Vec<(DecisionKind, String)> {
     let mut out = Vec::new();
     if author == actor && !policy.allow_self_approval {
         out.push((
             DecisionKind::Approve,
             format!(
-                "you wrote version {} of {}: {}'s policy does not let its author approve it \
+                "{who} wrote version {} of {}: {}'s policy does not let its author approve it \
                  (ask another reviewer)",
                 review.version, review.prompt, review.env
             ),
@@ -109,13 +111,27 @@ fn refusals(
         out.push((
             d.decision.kind,
             format!(
-                "you already decided `{}` on review {} ({}): nothing to record (a different \
+                "{who} already decided `{}` on review {} ({}): nothing to record (a different \
                  decision replaces it; `galley comment` adds a comment)",
                 d.decision.kind, review.id, d.decision.at
             ),
         ));
     }
     out
+}
+
+/// Where a rollback of `env` goes for `prompt`, by this workspace's deployment stack (see
+/// [`rollback_target`]): the rule `galley rollback` follows and the server checks.
+pub(crate) fn rollback_target_of(tx: &Tx<'_>, prompt: &str, env: &str) -> Result<Option<u32>> {
+    let history = tx.deployments(Some(prompt))?;
+    let steps = history.iter().filter(|d| d.env == env).map(|d| {
+        if d.kind == DeployKind::Rollback.as_str() {
+            Step::Back
+        } else {
+            Step::Forward(d.version)
+        }
+    });
+    Ok(rollback_target(steps))
 }
 
 fn refused(msg: impl Into<String>) -> WorkspaceError {
@@ -242,15 +258,7 @@ impl Workspace {
             let current = tx
                 .current_deployment(name.as_str(), env)?
                 .ok_or_else(|| refused(format!("{env} serves no version of {name}")))?;
-            let history = tx.deployments(Some(name.as_str()))?;
-            let steps = history.iter().filter(|d| d.env == env).map(|d| {
-                if d.kind == DeployKind::Rollback.as_str() {
-                    Step::Back
-                } else {
-                    Step::Forward(d.version)
-                }
-            });
-            let Some(previous) = rollback_target(steps) else {
+            let Some(previous) = rollback_target_of(tx, name.as_str(), env)? else {
                 return Err(refused(format!(
                     "{env} served nothing before version {} of {name}: nothing to roll back to",
                     current.version
@@ -588,7 +596,14 @@ fn review_info(tx: &Tx<'_>, review: ReviewRow, actor: &str) -> Result<ReviewInfo
     let served = tx
         .current_deployment(&review.prompt, &review.env)?
         .map(|d| d.version);
-    let refusals = refusals(&review, &version.info.author, &policy, &decisions, actor);
+    let refusals = refusals(
+        &review,
+        &version.info.author,
+        &policy,
+        &decisions,
+        actor,
+        "you",
+    );
     Ok(ReviewInfo {
         refusals,
         author: version.info.author,

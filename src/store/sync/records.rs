@@ -330,17 +330,3 @@ pub enum LocalTable {
     Reviews,
     Comments,
 }
-
-impl Tx<'_> {
-    /// Whether `env` has ever served version `version` of `prompt` here.
-    pub fn served_before(&self, prompt: &str, env: &str, version: u32) -> Result<bool, StoreError> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT 1 FROM deployments WHERE prompt = ?1 AND env = ?2 AND version = ?3 LIMIT 1",
-            )?
-            .query_row(params![prompt, env, version], |_| Ok(()))
-            .optional()?
-            .is_some())
-    }
-}

@@ -1,17 +1,25 @@
 //! The server's side: which pushed records it accepts (it is the authority on order, on the
 //! approval policy and on who may decide), and the pages of its log clients pull.
+//!
+//! A push is read record by record: one the server cannot read (an id that is not a UUIDv7,
+//! an unknown kind, missing fields) or a re-send that differs from what is stored is refused
+//! alone. A forgery (see `forgery.rs`) refuses the whole batch before anything is written.
+
+use serde_json::Value;
 
 use crate::domain::people::Role;
-use crate::domain::policy::{Decision, evaluate};
+use crate::domain::policy::{Decision, Policy, evaluate};
 use crate::domain::{PromptContent, PromptName};
-use crate::store::{LocalTable, Tx};
-use crate::sync::records::{DeploymentRecord, Record, VersionRecord};
+use crate::store::{LocalTable, ReviewRow, Tx};
+use crate::sync::records::{DecisionRecord, DeploymentRecord, Record, VersionRecord};
 use crate::sync::wire::{
     MAX_BATCH, PullReply, PulledRecord, PushReply, RecordResult, RecordStatus,
 };
 
+use super::super::deploy::{refusals, rollback_target_of};
 use super::super::{Result, Workspace};
 use super::apply;
+use super::forgery::{PushError, refuse_forgeries};
 
 /// Why a pushed record is not stored.
 enum Refusal {
@@ -23,28 +31,61 @@ enum Refusal {
 
 type Check = std::result::Result<(), Refusal>;
 
+fn result(
+    id: String,
+    status: RecordStatus,
+    seq: Option<i64>,
+    reason: Option<String>,
+) -> RecordResult {
+    RecordResult {
+        id,
+        status,
+        seq,
+        reason,
+    }
+}
+
 impl Workspace {
     /// Applies a batch of pushed records as the server, acting as the key's principal (this
-    /// workspace's user): each is stored, recognised as already held, put off, or refused with
-    /// its reason. One transaction for the batch; the answer lists every record in order.
-    pub fn accept_push(&mut self, records: Vec<Record>) -> Result<PushReply> {
+    /// workspace's user), pushed with the key whose public id is `pushed_with` (named in each
+    /// audit entry): each is stored, recognised as already held, put off, or refused with its
+    /// reason. One transaction for the batch; the answer lists every record in order. A forged
+    /// record refuses the whole batch ([`PushError::Forged`]) before anything is written.
+    pub fn accept_push(
+        &mut self,
+        records: Vec<Value>,
+        pushed_with: &str,
+    ) -> std::result::Result<PushReply, PushError> {
         let principal = self.user.clone();
+        let batch: Vec<_> = records
+            .into_iter()
+            .take(MAX_BATCH)
+            .map(Record::from_wire)
+            .collect();
         self.store.write(|tx| {
-            let mut results = Vec::with_capacity(records.len());
-            for record in records.iter().take(MAX_BATCH) {
+            refuse_forgeries(tx, &batch, &principal)?;
+            let mut results = Vec::with_capacity(batch.len());
+            for item in &batch {
+                let record = match item {
+                    Ok(record) => record,
+                    Err(unreadable) => {
+                        results.push(result(
+                            unreadable.id.clone(),
+                            RecordStatus::Rejected,
+                            None,
+                            Some(unreadable.reason.clone()),
+                        ));
+                        continue;
+                    }
+                };
                 let id = record.id().to_string();
                 if let Some(seq) = tx.log_position(&id)? {
-                    results.push(RecordResult {
-                        id,
-                        status: RecordStatus::Duplicate,
-                        seq: Some(seq),
-                        reason: None,
-                    });
+                    results.push(resent(tx, record, seq)?);
                     continue;
                 }
                 let (status, reason) = match check(tx, record, &principal)? {
                     Ok(()) => {
-                        apply::store(tx, record)?;
+                        apply::store(tx, record, Some(pushed_with))?;
                         (RecordStatus::Accepted, None)
                     }
                     Err(Refusal::Conflict(why)) => (RecordStatus::Conflict, Some(why)),
@@ -54,12 +95,7 @@ impl Workspace {
                     RecordStatus::Accepted => tx.log_position(&id)?,
                     _ => None,
                 };
-                results.push(RecordResult {
-                    id,
-                    status,
-                    seq,
-                    reason,
-                });
+                results.push(result(id, status, seq, reason));
             }
             Ok(PushReply {
                 results,
@@ -88,6 +124,28 @@ impl Workspace {
     }
 }
 
+/// A record sent again: a duplicate when it says what the stored one says, refused otherwise
+/// (a record never changes once made).
+fn resent(tx: &Tx<'_>, record: &Record, seq: i64) -> Result<RecordResult> {
+    let id = record.id().to_string();
+    let stored = tx.load_record(record.kind(), &id)?;
+    Ok(match stored {
+        Some(stored) if stored.same_content(record) => {
+            result(id, RecordStatus::Duplicate, Some(seq), None)
+        }
+        _ => result(
+            id,
+            RecordStatus::Rejected,
+            None,
+            Some(format!(
+                "{}: the server already holds a record with this id and other content \
+                 (a record never changes once made)",
+                record.describe()
+            )),
+        ),
+    })
+}
+
 fn conflict(msg: String) -> Check {
     Err(Refusal::Conflict(msg))
 }
@@ -105,22 +163,22 @@ fn check(tx: &Tx<'_>, record: &Record, principal: &str) -> Result<Check> {
             refusal => refusal,
         },
         Record::Decision(r) => {
-            if r.reviewer != principal {
-                return Ok(rejected(format!(
-                    "it is signed by the key of {principal}, and only {} may decide as {}",
-                    r.reviewer, r.reviewer
-                )));
-            }
-            let Some(review_id) = tx.local_id(LocalTable::Reviews, &r.review)? else {
+            let review = match tx.local_id(LocalTable::Reviews, &r.review)? {
+                Some(id) => tx.review(id)?,
+                None => None,
+            };
+            let Some(review) = review else {
                 return Ok(conflict(
                     "its review is not on the server yet: push it first".into(),
                 ));
             };
-            let review = tx.review(review_id)?;
-            if review.is_some_and(|rv| rv.content_hash != r.content_hash) {
+            if review.content_hash != r.content_hash {
                 return Ok(rejected(
                     "its content hash is not the reviewed version's".into(),
                 ));
+            }
+            if let Some(why) = decision_refused(tx, &review, r)? {
+                return Ok(rejected(why));
             }
             check_reviewer(tx, principal, &r.groups)?
         }
@@ -201,6 +259,28 @@ fn version_held(tx: &Tx<'_>, prompt: &str, number: u32, hash: &str) -> Result<Ch
     })
 }
 
+/// Why the server's record does not let decision `r` be recorded on `review` (a repeat of the
+/// reviewer's standing decision), in the words every front end uses.
+fn decision_refused(tx: &Tx<'_>, review: &ReviewRow, r: &DecisionRecord) -> Result<Option<String>> {
+    let author = tx
+        .number_holder(&review.prompt, review.version)?
+        .map(|v| v.author)
+        .unwrap_or_default();
+    let policy = tx.policy(&review.env)?.unwrap_or_else(Policy::open);
+    let decisions = tx.decisions(&review.prompt, &review.content_hash)?;
+    Ok(refusals(
+        review,
+        &author,
+        &policy,
+        &decisions,
+        &r.reviewer,
+        &r.reviewer,
+    )
+    .into_iter()
+    .find(|(kind, _)| *kind == r.decision)
+    .map(|(_, why)| why))
+}
+
 /// When the server has users, a decision's author must be a reviewer or admin here, and may
 /// claim only the groups the server gives them.
 fn check_reviewer(tx: &Tx<'_>, principal: &str, groups: &[String]) -> Result<Check> {
@@ -224,7 +304,8 @@ fn check_reviewer(tx: &Tx<'_>, principal: &str, groups: &[String]) -> Result<Che
 }
 
 /// A deployment to a protected environment must pass the server's policy with the server's
-/// decisions; a rollback passes when the environment served that version before.
+/// decisions; a rollback passes without it only when it goes where the server's own deployment
+/// stack says (the rule of `galley rollback`): any other "rollback" is a deployment.
 fn check_deployment(tx: &Tx<'_>, r: &DeploymentRecord) -> Result<Check> {
     if let Err(refusal) = env_exists(tx, &r.env)? {
         return Ok(Err(refusal));
@@ -238,11 +319,10 @@ fn check_deployment(tx: &Tx<'_>, r: &DeploymentRecord) -> Result<Check> {
             r.deploy_kind
         )));
     }
-    let policy = tx
-        .policy(&r.env)?
-        .unwrap_or_else(crate::domain::policy::Policy::open);
+    let policy = tx.policy(&r.env)?.unwrap_or_else(Policy::open);
     if policy.is_open()
-        || (r.deploy_kind == "rollback" && tx.served_before(&r.prompt, &r.env, r.version)?)
+        || (r.deploy_kind == "rollback"
+            && rollback_target_of(tx, &r.prompt, &r.env)? == Some(r.version))
     {
         return Ok(Ok(()));
     }

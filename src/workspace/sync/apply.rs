@@ -17,8 +17,9 @@ fn missing(what: &str, id: &str, record: &Record) -> WorkspaceError {
 }
 
 /// Stores `record` (its references already checked) and appends its audit entry, as the
-/// original action with `"via": "sync"`.
-pub(super) fn store(tx: &Tx<'_>, record: &Record) -> Result<()> {
+/// original action with `"via": "sync"` and, on the server, `"pushed_with"`: the public id of
+/// the key that pushed it.
+pub(super) fn store(tx: &Tx<'_>, record: &Record, pushed_with: Option<&str>) -> Result<()> {
     let at = now();
     let (actor, action, target, details) = match record {
         Record::Version(r) => {
@@ -82,7 +83,10 @@ pub(super) fn store(tx: &Tx<'_>, record: &Record) -> Result<()> {
             tx.store_resolution_record(r, comment)?;
             let prompt = tx.comment(comment)?.map(|c| c.prompt).unwrap_or_default();
             let at = now();
-            let details = json!({"comment": comment, "record": r.id, "via": "sync"});
+            let mut details = json!({"comment": comment, "record": r.id, "via": "sync"});
+            if let Some(key) = pushed_with {
+                details["pushed_with"] = json!(key);
+            }
             tx.append_audit(&r.resolved_by, &at, "comment.resolve", &prompt, &details)?;
             return Ok(());
         }
@@ -120,6 +124,9 @@ pub(super) fn store(tx: &Tx<'_>, record: &Record) -> Result<()> {
     let mut details = details;
     details["record"] = json!(record.id());
     details["via"] = json!("sync");
+    if let Some(key) = pushed_with {
+        details["pushed_with"] = json!(key);
+    }
     tx.append_audit(actor, &at, &action, target, &details)?;
     Ok(())
 }

@@ -7,8 +7,11 @@
 
 mod accept;
 mod apply;
+mod forgery;
 mod monitor;
 mod push;
+
+pub use forgery::PushError;
 
 use serde::Serialize;
 
@@ -141,6 +144,26 @@ fn next_position(
         Some(last) if last <= cursor => error(false),
         Some(last) => Ok(Some(last)),
     }
+}
+
+/// Every version of a pulled page still hashes to its stated hash; otherwise the page is not
+/// stored and the first mismatch is named.
+fn check_pulled_hashes(remote: &str, page: &PullReply) -> std::result::Result<(), SyncError> {
+    for pulled in &page.records {
+        if let Record::Version(v) = &pulled.record {
+            let actual = v.content.content_hash();
+            if actual != v.content_hash {
+                return Err(SyncError::ContentMismatch {
+                    remote: remote.to_string(),
+                    prompt: v.prompt.clone(),
+                    version: v.number,
+                    stated: v.content_hash.clone(),
+                    actual,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 fn refused(msg: impl Into<String>) -> WorkspaceError {
@@ -308,6 +331,7 @@ impl Workspace {
             let Some(last) = next_position(remote, cursor, page.head, last)? else {
                 return Ok(());
             };
+            check_pulled_hashes(remote, &page)?;
             let (pulled, notes) = self.apply_pull_page(remote, &page)?;
             report.pulled += pulled;
             report.notes.extend(notes);
@@ -338,7 +362,7 @@ impl Workspace {
                         }
                         _ => {}
                     }
-                    apply::store(tx, record)?;
+                    apply::store(tx, record, None)?;
                     fresh += 1;
                 }
                 tx.mark_known(remote, record.id(), pulled.seq)?;

@@ -51,6 +51,16 @@ impl Workspace {
                     self.note_too_large(remote, &batch[0], &message, report)?;
                     limit = MAX_BATCH;
                 }
+                Err(SyncError::Forged {
+                    record: Some(id),
+                    message,
+                    ..
+                }) if batch.iter().any(|r| r.id() == id) => {
+                    // Refused for good; the rest of the batch goes again without it.
+                    let record = batch.iter().find(|r| r.id() == id).expect("in the batch");
+                    self.note_refused_for_good(remote, record, &message, report)?;
+                    continue;
+                }
                 Err(err) => return Err(err),
             }
             after = last;
@@ -139,6 +149,26 @@ impl Workspace {
         Ok(())
     }
 
+    /// A record the server refuses for good (found forged, or too large), with its words.
+    fn note_refused_for_good(
+        &mut self,
+        remote: &str,
+        record: &Record,
+        reason: &str,
+        report: &mut SyncReport,
+    ) -> std::result::Result<(), SyncError> {
+        let at = now();
+        self.store
+            .write(|tx| tx.mark_rejected(remote, record.id(), reason, &at))?;
+        report.refused.push(Refused {
+            id: record.id().to_string(),
+            record: record.describe(),
+            reason: reason.to_string(),
+            retry: false,
+        });
+        Ok(())
+    }
+
     /// A single record larger than the server takes: refused for good, with the server's words.
     fn note_too_large(
         &mut self,
@@ -148,15 +178,6 @@ impl Workspace {
         report: &mut SyncReport,
     ) -> std::result::Result<(), SyncError> {
         let reason = format!("too large for the server ({message})");
-        let at = now();
-        self.store
-            .write(|tx| tx.mark_rejected(remote, record.id(), &reason, &at))?;
-        report.refused.push(Refused {
-            id: record.id().to_string(),
-            record: record.describe(),
-            reason,
-            retry: false,
-        });
-        Ok(())
+        self.note_refused_for_good(remote, record, &reason, report)
     }
 }
