@@ -419,6 +419,29 @@ pub const MIGRATIONS: &[&str] = &[
         sample_count   INTEGER NOT NULL DEFAULT 5
     ) STRICT;
     "#,
+    // 14: audit checkpoints (issue 11). A checkpoint pins the chain's head as it was (entry `seq`
+    // had `hash`); `audit verify` checks the chain still extends every one. `statement` is the
+    // text a signer signs (domain::checkpoint); `signature` and `key` stay NULL until signing
+    // exists. Checkpoints are immutable records. The workspace gets a random id, named in every
+    // statement, so a checkpoint of one workspace cannot be passed off as another's.
+    r#"
+    CREATE TABLE audit_checkpoints (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq       INTEGER NOT NULL,
+        hash      TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        statement TEXT,
+        signature TEXT,
+        key       TEXT
+    ) STRICT;
+    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit checkpoints are immutable'); END;
+    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit checkpoints are immutable'); END;
+    INSERT OR IGNORE INTO workspace_meta (key, value)
+    VALUES ('workspace_id', lower(hex(randomblob(16))));
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to

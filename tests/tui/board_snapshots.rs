@@ -96,7 +96,10 @@ fn approving_your_own_version_is_refused_in_place() {
         h.key(KeyCode::Up, KeyModifiers::NONE);
     }
     h.press("a");
-    assert!(h.app.popup.is_none(), "refused before a comment is asked for");
+    assert!(
+        h.app.popup.is_none(),
+        "refused before a comment is asked for"
+    );
     both_sizes(&mut h, "review_self_approval");
 }
 

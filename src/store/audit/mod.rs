@@ -16,6 +16,9 @@
 //! here.
 
 mod chain;
+mod checkpoints;
+mod ledger;
+mod records;
 mod verify;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -25,6 +28,7 @@ use serde_json::Value;
 use super::{StoreError, Tx};
 
 pub use chain::{canonical_json, chain_hash};
+pub use checkpoints::{CheckpointRow, NewCheckpoint};
 #[cfg(test)]
 use verify::ChainVerifier;
 
@@ -54,7 +58,7 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// `#12 (version.commit on support/triage by ada)`.
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         format!(
             "#{} ({} on {} by {})",
             self.seq, self.action, self.target, self.actor
@@ -90,6 +94,11 @@ pub struct ChainReport {
     pub head: String,
     /// The first break in the chain, if any.
     pub problem: Option<ChainBreak>,
+    /// The newest entry's `seq` (0 for an empty log): with `head`, the `SEQ:HASH` to keep
+    /// outside the file and pass back to `audit verify --head`.
+    pub head_seq: i64,
+    /// How many checkpoints the chain was checked against.
+    pub checkpoints: u64,
 }
 
 /// The first place the chain does not hold.
@@ -116,10 +125,18 @@ pub enum BreakKind {
     Added,
     /// The recorded head is absent or unreadable.
     Unanchored,
+    /// The chain no longer extends a head kept outside the file, or a checkpoint.
+    Rewritten,
+    /// A record (version, prompt, decision, deployment, checkpoint) has no audit entry.
+    Unrecorded,
+    /// A record differs from its audit entry, or a version's text from its content hash.
+    RecordChanged,
+    /// An audit entry records something the workspace no longer holds.
+    RecordMissing,
 }
 
 impl ChainBreak {
-    fn new(kind: BreakKind, seq: i64, message: String) -> Self {
+    pub(super) fn new(kind: BreakKind, seq: i64, message: String) -> Self {
         Self { kind, seq, message }
     }
 }
@@ -130,13 +147,25 @@ impl std::fmt::Display for ChainBreak {
     }
 }
 
-/// An entry as stored, and whether its details were readable JSON (unreadable details are kept
-/// as a JSON string so they still show).
-fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(AuditEntry, bool)> {
+/// How an entry's stored details text relates to what was hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DetailsForm {
+    /// The text is the canonical JSON the hash covers.
+    Canonical,
+    /// Valid JSON, but not in canonical form (duplicate keys, another key order, spaces): the
+    /// bytes stored are not the bytes hashed.
+    NotCanonical,
+    /// Not JSON at all (kept as a JSON string so it still shows).
+    Unreadable,
+}
+
+/// An entry as stored, and the form of its details.
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(AuditEntry, DetailsForm)> {
     let text: String = r.get(6)?;
-    let (details, readable) = match serde_json::from_str(&text) {
-        Ok(value) => (value, true),
-        Err(_) => (Value::String(text), false),
+    let (details, form) = match serde_json::from_str::<Value>(&text) {
+        Ok(value) if canonical_json(&value) == text => (value, DetailsForm::Canonical),
+        Ok(value) => (value, DetailsForm::NotCanonical),
+        Err(_) => (Value::String(text), DetailsForm::Unreadable),
     };
     Ok((
         AuditEntry {
@@ -150,7 +179,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<(AuditEntry, bool)> {
             prev_hash: r.get(7)?,
             hash: r.get(8)?,
         },
-        readable,
+        form,
     ))
 }
 

@@ -48,7 +48,7 @@ fn verify(entries: &[AuditEntry], head: Option<&str>) -> Option<String> {
     let mut sorted = entries.to_vec();
     sorted.sort_by_key(|e| e.seq);
     for e in &sorted {
-        v.push(e, true);
+        v.push(e, DetailsForm::Canonical);
     }
     let report = v.finish(head);
     assert_eq!(report.entries, entries.len() as u64);
@@ -219,7 +219,7 @@ fn append(store: &mut Store, action: &str, details: Value) {
 #[test]
 fn appends_are_chained_and_the_head_recorded() {
     let (_dir, mut store) = temp_store();
-    let empty = store.read().verify_audit_chain().unwrap();
+    let empty = store.read().verify_audit_chain(None).unwrap();
     assert_eq!((empty.entries, empty.head.as_str()), (0, GENESIS_HASH));
     assert_eq!(empty.problem, None);
     for i in 0..3 {
@@ -238,14 +238,14 @@ fn appends_are_chained_and_the_head_recorded() {
     for e in &all {
         assert_eq!(chain_hash(e), e.hash);
     }
-    let report = store.read().verify_audit_chain().unwrap();
+    let report = store.read().verify_audit_chain(None).unwrap();
     assert_eq!(report.problem, None);
     assert_eq!(
         (report.entries, report.head.as_str()),
         (3, all[2].hash.as_str())
     );
     // Inside a write transaction too.
-    let inside = store.write(|tx| tx.verify_audit_chain()).unwrap();
+    let inside = store.write(|tx| tx.verify_audit_chain(None)).unwrap();
     assert_eq!(inside, report);
     // Details are stored in canonical form.
     let text: String = store
@@ -292,14 +292,14 @@ fn migrating_an_older_file_hashes_its_entries_in_order() {
     assert_eq!(all[1].prev_hash, all[0].hash);
     assert_eq!(all[2].prev_hash, all[1].hash);
     assert_eq!(all[1].hash, chain_hash(&all[1]));
-    let report = store.read().verify_audit_chain().unwrap();
+    let report = store.read().verify_audit_chain(None).unwrap();
     assert_eq!(report.problem, None, "{report:?}");
     assert_eq!(report.entries, 3);
     // The log is append-only again, and new entries continue the chain.
     let err = store.read().tamper_with_audit().unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     append(&mut store, "x.y", json!({}));
-    let report = store.read().verify_audit_chain().unwrap();
+    let report = store.read().verify_audit_chain(None).unwrap();
     assert_eq!((report.entries, report.problem), (4, None));
 }
 

@@ -2,22 +2,28 @@
 
 use rusqlite::OptionalExtension;
 
+use super::ledger::Ledger;
 use super::{
-    AuditEntry, BreakKind, COLUMNS, ChainBreak, ChainHead, ChainReport, GENESIS_HASH, HEAD_KEY,
-    chain_hash, entry_from_row,
+    AuditEntry, BreakKind, COLUMNS, ChainBreak, ChainHead, ChainReport, CheckpointRow, DetailsForm,
+    GENESIS_HASH, HEAD_KEY, chain_hash, entry_from_row,
 };
 use crate::store::{StoreError, Tx};
 
 impl Tx<'_> {
-    /// Recomputes the whole chain and compares it with the recorded head, in one snapshot of the
-    /// file (so a concurrent append cannot look like tampering). Reports the first break.
-    pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
+    /// Recomputes the whole chain and compares it with the recorded head, with `external_head`
+    /// (`(seq, hash)` kept outside the file) when given, and with every checkpoint; then checks
+    /// that the log accounts for every record. All in one snapshot of the file (so a concurrent
+    /// append cannot look like tampering). Reports the first problem.
+    pub fn verify_audit_chain(
+        &self,
+        external_head: Option<(i64, &str)>,
+    ) -> Result<ChainReport, StoreError> {
         // Outside a write, a read transaction pins the snapshot for the several queries below.
         let own = self.conn.is_autocommit();
         if own {
             self.conn.execute_batch("BEGIN DEFERRED")?;
         }
-        let report = self.verify_in_snapshot();
+        let report = self.verify_in_snapshot(external_head);
         if own {
             // Nothing was written: ending the read transaction either way is the same.
             self.conn.execute_batch("ROLLBACK")?;
@@ -25,20 +31,31 @@ impl Tx<'_> {
         report
     }
 
-    fn verify_in_snapshot(&self) -> Result<ChainReport, StoreError> {
+    fn verify_in_snapshot(
+        &self,
+        external_head: Option<(i64, &str)>,
+    ) -> Result<ChainReport, StoreError> {
         let max_seq: i64 =
             self.conn
                 .query_row("SELECT COALESCE(MAX(seq), 0) FROM audit_log", [], |r| {
                     r.get(0)
                 })?;
+        let checkpoints = self.checkpoints()?;
+        let mut ledger = Ledger::new(
+            checkpoints
+                .iter()
+                .map(|c| c.seq)
+                .chain(external_head.map(|(seq, _)| seq)),
+        );
         let mut verifier = ChainVerifier::new(max_seq);
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY seq"))?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let (entry, readable) = entry_from_row(row)?;
-            verifier.push(&entry, readable);
+            let (entry, form) = entry_from_row(row)?;
+            verifier.push(&entry, form);
+            ledger.push(&entry);
         }
         let head: Option<String> = self
             .conn
@@ -48,8 +65,79 @@ impl Tx<'_> {
                 |r| r.get(0),
             )
             .optional()?;
-        Ok(verifier.finish(head.as_deref()))
+        let mut report = verifier.finish(head.as_deref());
+        report.checkpoints = checkpoints.len() as u64;
+        if report.problem.is_none() && report.entries == 0 {
+            let (prompts, versions) = self.record_counts()?;
+            if prompts + versions > 0 {
+                report.problem = Some(ChainBreak::new(
+                    BreakKind::Missing,
+                    1,
+                    format!(
+                        "the audit log is empty but the workspace holds {prompts} prompts and \
+                         {versions} versions: its entries were removed"
+                    ),
+                ));
+            }
+        }
+        if report.problem.is_none() {
+            report.problem = external_head
+                .and_then(|(seq, hash)| extends_external_head(&ledger, &report, seq, hash))
+                .or_else(|| extends_checkpoints(&ledger, &checkpoints));
+        }
+        if report.problem.is_none() {
+            report.problem = self.check_records(&mut ledger, &checkpoints)?;
+        }
+        Ok(report)
     }
+}
+
+/// Whether the log still has entry `seq` with `hash`, kept outside the file.
+fn extends_external_head(
+    ledger: &Ledger,
+    report: &ChainReport,
+    seq: i64,
+    hash: &str,
+) -> Option<ChainBreak> {
+    match ledger.hashes.get(&seq) {
+        Some(found) if found == hash => None,
+        Some(found) => Some(ChainBreak::new(
+            BreakKind::Rewritten,
+            seq,
+            format!(
+                "the chain does not extend the head {seq}:{hash}: entry #{seq}'s hash is now \
+                 {found}, so the history up to #{seq} was rewritten"
+            ),
+        )),
+        None => Some(ChainBreak::new(
+            BreakKind::Rewritten,
+            seq,
+            format!(
+                "the chain does not extend the head {seq}:{hash}: the log ends at #{} and has no \
+                 entry #{seq}, so entries were removed",
+                report.head_seq
+            ),
+        )),
+    }
+}
+
+/// The first checkpoint whose pinned entry no longer has the pinned hash.
+fn extends_checkpoints(ledger: &Ledger, checkpoints: &[CheckpointRow]) -> Option<ChainBreak> {
+    checkpoints.iter().find_map(|c| {
+        let why = match ledger.hashes.get(&c.seq) {
+            Some(found) if *found == c.hash => return None,
+            Some(found) => format!("entry #{}'s hash is now {found}, not {}", c.seq, c.hash),
+            None => format!("entry #{} is gone", c.seq),
+        };
+        Some(ChainBreak::new(
+            BreakKind::Rewritten,
+            c.seq,
+            format!(
+                "history before checkpoint #{} (seq {}) was rewritten: {why}",
+                c.id, c.seq
+            ),
+        ))
+    })
 }
 
 /// Checks entries one at a time, oldest first, remembering only the previous one; keeps the
@@ -73,17 +161,17 @@ impl ChainVerifier {
         }
     }
 
-    pub(super) fn push(&mut self, entry: &AuditEntry, readable: bool) {
+    pub(super) fn push(&mut self, entry: &AuditEntry, form: DetailsForm) {
         self.entries += 1;
         if self.problem.is_none()
-            && let Err(problem) = self.check(entry, readable)
+            && let Err(problem) = self.check(entry, form)
         {
             self.problem = Some(problem);
         }
         self.prev = Some((entry.seq, entry.hash.clone(), entry.label()));
     }
 
-    fn check(&self, entry: &AuditEntry, readable: bool) -> Result<(), ChainBreak> {
+    fn check(&self, entry: &AuditEntry, form: DetailsForm) -> Result<(), ChainBreak> {
         let label = entry.label();
         let changed = |seq, why: &str, label: &str| {
             ChainBreak::new(
@@ -92,7 +180,7 @@ impl ChainVerifier {
                 format!("entry {label} was changed: {why}"),
             )
         };
-        if !readable {
+        if form == DetailsForm::Unreadable {
             return Err(changed(entry.seq, "its details are not valid JSON", &label));
         }
         if chain_hash(entry) != entry.hash {
@@ -107,6 +195,14 @@ impl ChainVerifier {
             return Err(changed(
                 entry.seq,
                 "its hash does not match its content",
+                &label,
+            ));
+        }
+        if form == DetailsForm::NotCanonical {
+            return Err(changed(
+                entry.seq,
+                "its stored details are not the canonical JSON that was hashed (duplicate keys, \
+                 another key order or added spaces)",
                 &label,
             ));
         }
@@ -219,6 +315,8 @@ impl ChainVerifier {
             entries: self.entries,
             head: last_hash,
             problem,
+            head_seq: last_seq,
+            checkpoints: 0,
         }
     }
 }
