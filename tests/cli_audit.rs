@@ -179,7 +179,9 @@ fn an_untouched_log_verifies() {
     );
     assert_eq!(
         g.json(&["audit", "verify"]),
-        json!({"ok": true, "entries": all.len(), "head": head, "problem": null})
+        json!({"ok": true, "entries": all.len(), "head": head, "problem": null,
+               "head_seq": all.len(), "head_ref": format!("{}:{head}", all.len()),
+               "checkpoints": 0, "external_head": null})
     );
 }
 
@@ -610,7 +612,9 @@ fn an_older_file_gets_its_chain_when_migrated() {
     // observations of 12, the synced monitoring data of 13).
     let conn = tamper(&g);
     conn.execute_batch(
-        "DROP TABLE IF EXISTS sync_monitor;
+        "DROP TABLE IF EXISTS audit_checkpoints;
+         DELETE FROM workspace_meta WHERE key = 'workspace_id';
+         DROP TABLE IF EXISTS sync_monitor;
          DROP TABLE IF EXISTS observation_rollups;
          DROP TABLE IF EXISTS observations;
          DROP TABLE IF EXISTS api_keys;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
+use crate::domain::checkpoint::HeadRef;
 use crate::domain::{PromptName, VersionRef};
 use crate::workspace::AuditFilter;
 
@@ -42,8 +43,13 @@ pub struct AuditArgs {
 enum AuditCommand {
     /// Show audit entries, oldest first (what `galley audit` alone does)
     Log(AuditLogArgs),
-    /// Recompute the hash chain; name the first entry changed, removed or reordered (exit 1)
-    Verify,
+    /// Recompute the hash chain, re-hash every version, cross-check records and checkpoints;
+    /// name the first entry changed, removed or reordered (exit 1)
+    Verify(AuditVerifyArgs),
+    /// Print the chain's head as SEQ:HASH, to keep outside the file for `verify --head`
+    Head,
+    /// Record a checkpoint of the chain's head (admins; unsigned for now)
+    Checkpoint,
     /// Write every entry, with both hashes, for a compliance archive
     Export(AuditExportArgs),
 }
@@ -63,6 +69,18 @@ struct AuditLogArgs {
     /// How many of the newest entries to show (0: all)
     #[arg(long, short = 'n', default_value_t = 50)]
     limit: usize,
+}
+
+#[derive(Args, Debug)]
+struct AuditVerifyArgs {
+    /// Also check the chain extends this head kept outside the file (SEQ:HASH, as `galley
+    /// audit head` prints it)
+    #[arg(long, value_name = "SEQ:HASH", value_parser = parse_head)]
+    head: Option<HeadRef>,
+}
+
+fn parse_head(text: &str) -> Result<HeadRef, String> {
+    text.parse()
 }
 
 #[derive(Args, Debug)]
@@ -127,11 +145,13 @@ pub fn diff(ctx: &Ctx, args: DiffArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn audit(ctx: &Ctx, args: AuditArgs) -> anyhow::Result<()> {
+pub fn audit(ctx: &mut Ctx, args: AuditArgs) -> anyhow::Result<()> {
     match args.command {
         None => audit_log(ctx, args.log),
         Some(AuditCommand::Log(log)) => audit_log(ctx, log),
-        Some(AuditCommand::Verify) => audit_verify(ctx),
+        Some(AuditCommand::Verify(verify)) => audit_verify(ctx, verify),
+        Some(AuditCommand::Head) => audit_head(ctx),
+        Some(AuditCommand::Checkpoint) => audit_checkpoint(ctx),
         Some(AuditCommand::Export(export)) => audit_export(ctx, export),
     }
 }
@@ -167,14 +187,18 @@ fn audit_log(ctx: &Ctx, args: AuditLogArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn audit_verify(ctx: &Ctx) -> anyhow::Result<()> {
-    let report = ctx.workspace.verify_audit()?;
+fn audit_verify(ctx: &Ctx, args: AuditVerifyArgs) -> anyhow::Result<()> {
+    let report = ctx.workspace.verify_audit_against(args.head.as_ref())?;
     if ctx.json {
         output::print_json(&json!({
             "ok": report.problem.is_none(),
             "entries": report.entries,
             "head": report.head,
             "problem": report.problem,
+            "head_seq": report.head_seq,
+            "head_ref": format!("{}:{}", report.head_seq, report.head),
+            "checkpoints": report.checkpoints,
+            "external_head": args.head.as_ref().map(HeadRef::to_string),
         }))?;
     } else if report.problem.is_none() {
         let noun = if report.entries == 1 {
@@ -193,6 +217,39 @@ fn audit_verify(ctx: &Ctx) -> anyhow::Result<()> {
         Some(problem) => anyhow::bail!("{problem}"),
         None => Ok(()),
     }
+}
+
+fn audit_head(ctx: &Ctx) -> anyhow::Result<()> {
+    let report = ctx.workspace.verify_audit()?;
+    if let Some(problem) = report.problem {
+        anyhow::bail!("the chain does not verify, so its head is not worth keeping: {problem}");
+    }
+    let head = HeadRef {
+        seq: report.head_seq,
+        hash: report.head,
+    };
+    if ctx.json {
+        return output::print_json(
+            &json!({"seq": head.seq, "hash": head.hash, "head": head.to_string()}),
+        );
+    }
+    output::print(&head.to_string());
+    Ok(())
+}
+
+fn audit_checkpoint(ctx: &mut Ctx) -> anyhow::Result<()> {
+    let c = ctx.workspace.checkpoint_audit()?;
+    if ctx.json {
+        return output::print_json(&c);
+    }
+    output::print(&format!(
+        "checkpoint #{} pins {}:{} {}",
+        c.id,
+        c.seq,
+        c.hash,
+        paint(DIM, "(unsigned)")
+    ));
+    Ok(())
 }
 
 fn audit_export(ctx: &Ctx, args: AuditExportArgs) -> anyhow::Result<()> {

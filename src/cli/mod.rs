@@ -234,7 +234,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => exchange::export(&ctx, args),
         Command::Import(args) => exchange::import(&mut ctx, args),
         Command::Demo => exchange::demo(&mut ctx),
-        Command::Audit(args) => history::audit(&ctx, args),
+        Command::Audit(args) => history::audit(&mut ctx, args),
         Command::Dataset(command) => datasets::run(&mut ctx, command),
         Command::Provider(command) => providers::run(&mut ctx, command),
         Command::Eval(command) => evals::run(&mut ctx, &config, command),

@@ -1,5 +1,6 @@
 //! The pure core: prompts, sections, variables, versions. No I/O here.
 
+pub mod checkpoint;
 pub mod content;
 pub mod deployment;
 pub mod eval;

@@ -171,7 +171,6 @@ pub struct CheckpointStatement<'a> {
     pub workspace: &'a str,
     pub seq: i64,
     pub hash: &'a str,
-    pub by: &'a str,
     pub at: &'a str,
 }
 
@@ -183,7 +182,6 @@ impl CheckpointStatement<'_> {
                 ("workspace", self.workspace.to_string()),
                 ("seq", self.seq.to_string()),
                 ("hash", self.hash.to_string()),
-                ("by", self.by.to_string()),
                 ("at", self.at.to_string()),
             ],
         )

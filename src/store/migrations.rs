@@ -461,6 +461,23 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE deployments ADD COLUMN statement TEXT;
     ALTER TABLE deployments ADD COLUMN signature TEXT;
 
+    -- Audit checkpoints: a checkpoint pins the chain's head as it was (entry `seq` had `hash`);
+    -- `audit verify` checks the chain still extends every one. `statement` is the text its
+    -- signer signed, `signature` the armored signature and `key` its fingerprint.
+    CREATE TABLE audit_checkpoints (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq       INTEGER NOT NULL,
+        hash      TEXT NOT NULL,
+        actor     TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        statement TEXT,
+        signature TEXT,
+        key       TEXT
+    ) STRICT;
+    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit checkpoints are immutable'); END;
+    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+    BEGIN SELECT RAISE(ABORT, 'audit checkpoints are immutable'); END;
     INSERT INTO workspace_meta (key, value)
     SELECT 'workspace_id', lower(hex(randomblob(16)))
     WHERE NOT EXISTS (SELECT 1 FROM workspace_meta WHERE key = 'workspace_id');

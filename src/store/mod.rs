@@ -19,8 +19,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use audit::{
-    AuditEntry, AuditQuery, BreakKind, ChainBreak, ChainHead, ChainReport, GENESIS_HASH,
-    canonical_json, chain_hash,
+    AuditEntry, AuditQuery, BreakKind, ChainBreak, ChainHead, ChainReport, CheckpointRow,
+    GENESIS_HASH, NewCheckpoint, canonical_json, chain_hash,
 };
 pub use comments::CommentRow;
 pub use evals::RunSpecRow;

@@ -69,12 +69,6 @@ fn revocation_row(r: &Row<'_>) -> rusqlite::Result<KeyRevocationRow> {
 }
 
 impl Tx<'_> {
-    /// This workspace's id (made by the migration that introduced signatures).
-    pub fn workspace_id(&self) -> Result<String, StoreError> {
-        self.setting("workspace_id")?
-            .ok_or_else(|| StoreError::Corrupt("the workspace has no id".to_string()))
-    }
-
     /// Appends a key registration; returns its row id.
     pub fn insert_user_key(&self, k: &UserKeyRow) -> Result<i64, StoreError> {
         self.conn
