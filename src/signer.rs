@@ -35,7 +35,10 @@ pub enum SignError {
     AgentLacksKey { wanted: String },
     #[error("cannot use the signing key {path}: {why}")]
     KeyFile { path: String, why: String },
-    #[error("the signing key {path} is protected by a passphrase")]
+    #[error(
+        "the signing key {path} is protected by a passphrase and none was given: run galley on \
+         a terminal to type it, or add the key to ssh-agent (`ssh-add`)"
+    )]
     PassphraseNeeded { path: String },
     #[error("wrong passphrase for the signing key {path}")]
     WrongPassphrase { path: String },
