@@ -1,6 +1,10 @@
 //! OpenSSH for the signed-decision tests: keys made by `ssh-keygen` and owned by the OS account
 //! that holds them, a real `ssh-agent` run as that account, `ssh-keygen -Y sign|verify`, and
-//! galley in a pseudo-terminal for passphrase prompts.
+//! galley in a pseudo-terminal for passphrase prompts; `world` is the workspace they share.
+
+#![allow(dead_code)]
+
+pub mod world;
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
