@@ -35,7 +35,10 @@ pub enum SignError {
     AgentLacksKey { wanted: String },
     #[error("cannot use the signing key {path}: {why}")]
     KeyFile { path: String, why: String },
-    #[error("the signing key {path} is protected by a passphrase")]
+    #[error(
+        "the signing key {path} is protected by a passphrase and none was given: run galley on \
+         a terminal to type it, or add the key to ssh-agent (`ssh-add`)"
+    )]
     PassphraseNeeded { path: String },
     #[error("wrong passphrase for the signing key {path}")]
     WrongPassphrase { path: String },
@@ -205,14 +208,51 @@ impl KeySource {
             path: shown.clone(),
             why,
         };
-        let sig = key
-            .sign(NAMESPACE, HashAlg::Sha512, statement.as_bytes())
+        let sig = sign_with_private_key(&key, statement)
             .map_err(|e| file_error(format!("signing failed ({e})")))?;
         Ok(Signed {
             armored: armor(&sig).map_err(file_error)?,
             fingerprint,
         })
     }
+}
+
+/// The sshsig of `statement` by `key`. ssh-key 0.6.7 rebuilds an RSA private key from the
+/// primes `[p, p]` instead of `[p, q]` (RustCrypto/SSH#387, fixed only in 0.7), so every RSA
+/// signature it makes fails; an RSA key signs the same sshsig blob here with the rsa crate
+/// (PKCS#1 v1.5, SHA-512: OpenSSH's `rsa-sha2-512`).
+fn sign_with_private_key(key: &PrivateKey, statement: &str) -> Result<SshSig, String> {
+    let Some(pair) = key.key_data().rsa() else {
+        return key
+            .sign(NAMESPACE, HashAlg::Sha512, statement.as_bytes())
+            .map_err(|e| e.to_string());
+    };
+    let big = |m: &ssh_key::Mpint| rsa::BigUint::try_from(m).map_err(|e| e.to_string());
+    let private = rsa::RsaPrivateKey::from_components(
+        big(&pair.public.n)?,
+        big(&pair.public.e)?,
+        big(&pair.private.d)?,
+        vec![big(&pair.private.p)?, big(&pair.private.q)?],
+    )
+    .map_err(|e| e.to_string())?;
+    let data = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, statement.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let signing = rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(private);
+    let signed = rsa::signature::Signer::try_sign(&signing, &data).map_err(|e| e.to_string())?;
+    let signature = ssh_key::Signature::new(
+        ssh_key::Algorithm::Rsa {
+            hash: Some(HashAlg::Sha512),
+        },
+        rsa::signature::SignatureEncoding::to_vec(&signed),
+    )
+    .map_err(|e| e.to_string())?;
+    SshSig::new(
+        key.public_key().key_data().clone(),
+        NAMESPACE,
+        HashAlg::Sha512,
+        signature,
+    )
+    .map_err(|e| e.to_string())
 }
 
 fn sign_with_agent(socket: &Path, statement: &str, wanted: &[String]) -> Result<Signed, SignError> {
