@@ -48,7 +48,7 @@ enum AuditCommand {
     Verify(AuditVerifyArgs),
     /// Print the chain's head as SEQ:HASH, to keep outside the file for `verify --head`
     Head,
-    /// Record a checkpoint of the chain's head (admins; unsigned for now)
+    /// Record a checkpoint of the chain's head, signed with your key (admins)
     Checkpoint,
     /// Write every entry, with both hashes, for a compliance archive
     Export(AuditExportArgs),
@@ -77,6 +77,10 @@ struct AuditVerifyArgs {
     /// audit head` prints it)
     #[arg(long, value_name = "SEQ:HASH", value_parser = parse_head)]
     head: Option<HeadRef>,
+    /// The trust root's key fingerprint, kept outside the file (`SHA256:…`, as `galley user key
+    /// list` prints it): every key must be vouched for back to it
+    #[arg(long, value_name = "FINGERPRINT")]
+    root: Option<String>,
 }
 
 fn parse_head(text: &str) -> Result<HeadRef, String> {
@@ -188,7 +192,9 @@ fn audit_log(ctx: &Ctx, args: AuditLogArgs) -> anyhow::Result<()> {
 }
 
 fn audit_verify(ctx: &Ctx, args: AuditVerifyArgs) -> anyhow::Result<()> {
-    let report = ctx.workspace.verify_audit_against(args.head.as_ref())?;
+    let (report, signatures) = ctx
+        .workspace
+        .verify_audit_with(args.head.as_ref(), args.root.as_deref())?;
     if ctx.json {
         output::print_json(&json!({
             "ok": report.problem.is_none(),
@@ -199,6 +205,7 @@ fn audit_verify(ctx: &Ctx, args: AuditVerifyArgs) -> anyhow::Result<()> {
             "head_ref": format!("{}:{}", report.head_seq, report.head),
             "checkpoints": report.checkpoints,
             "external_head": args.head.as_ref().map(HeadRef::to_string),
+            "signatures": signatures,
         }))?;
     } else if report.problem.is_none() {
         let noun = if report.entries == 1 {
@@ -212,6 +219,15 @@ fn audit_verify(ctx: &Ctx, args: AuditVerifyArgs) -> anyhow::Result<()> {
             report.entries,
             report.head
         ));
+        if signatures.keys > 0 || signatures.signed > 0 {
+            output::print(&format!(
+                "{}: {} keys back to the trust root {}, {} signed records",
+                paint(GOOD, "signatures hold"),
+                signatures.keys,
+                signatures.root.as_deref().unwrap_or("-"),
+                signatures.signed
+            ));
+        }
     }
     match report.problem {
         Some(problem) => anyhow::bail!("{problem}"),

@@ -198,7 +198,7 @@ impl Workspace {
         let actor = self.user.clone();
         self.ready_to_sign(self.env_requires_signatures(env)?)?;
         let signer = &self.signer;
-        self.store.write(|tx| {
+        let done = self.store.write(|tx| {
             let row = tx
                 .prompt(name)?
                 .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
@@ -239,7 +239,9 @@ impl Workspace {
                     previous: current.map(|c| c.version),
                 },
             )
-        })
+        })?;
+        self.checkpoint_after_deployment(env);
+        Ok(done)
     }
 
     /// Rolls `env` back to what it served before the latest deployment still in effect.
@@ -250,7 +252,7 @@ impl Workspace {
         let actor = self.user.clone();
         self.ready_to_sign(self.env_requires_signatures(env)?)?;
         let signer = &self.signer;
-        self.store.write(|tx| {
+        let done = self.store.write(|tx| {
             let row = tx
                 .prompt(name)?
                 .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
@@ -278,7 +280,9 @@ impl Workspace {
                     previous: Some(current.version),
                 },
             )
-        })
+        })?;
+        self.checkpoint_after_deployment(env);
+        Ok(done)
     }
 
     /// Whether `env`'s policy requires signatures (false for an unknown environment: the

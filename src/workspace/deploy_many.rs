@@ -25,7 +25,7 @@ impl Workspace {
         }
         self.ready_to_sign(required)?;
         let signer = &self.signer;
-        self.store.write(|tx| {
+        let done = self.store.write(|tx| {
             let row = tx
                 .prompt(name)?
                 .ok_or_else(|| WorkspaceError::PromptNotFound(name.clone()))?;
@@ -80,6 +80,10 @@ impl Workspace {
                     )
                 })
                 .collect()
-        })
+        })?;
+        for env in envs {
+            self.checkpoint_after_deployment(env);
+        }
+        Ok(done)
     }
 }

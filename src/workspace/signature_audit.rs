@@ -21,6 +21,9 @@ pub struct SignatureProblem {
     /// What is concerned: `key SHA256:… of bob`, `entry #12 (review.approve on p by grace)`.
     pub what: String,
     pub why: String,
+    /// The audit entry concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
 }
 
 impl std::fmt::Display for SignatureProblem {
@@ -44,6 +47,7 @@ fn problem(what: impl Into<String>, why: impl Into<String>) -> SignatureProblem 
     SignatureProblem {
         what: what.into(),
         why: why.into(),
+        seq: None,
     }
 }
 
@@ -186,7 +190,10 @@ fn required_but_unsigned(
                     Some(SignatureCheck::Bad(_)) => None,
                 };
                 if let Some(why) = why {
-                    problems.push(problem(entry_label(e), why));
+                    problems.push(SignatureProblem {
+                        seq: Some(e.seq),
+                        ..problem(entry_label(e), why)
+                    });
                 }
             }
             action if action.starts_with("deployment.") => {
@@ -204,7 +211,10 @@ fn required_but_unsigned(
                     },
                 };
                 if let Some(why) = why {
-                    problems.push(problem(entry_label(e), why));
+                    problems.push(SignatureProblem {
+                        seq: Some(e.seq),
+                        ..problem(entry_label(e), why)
+                    });
                 }
             }
             _ => {}

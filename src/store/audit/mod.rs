@@ -133,10 +133,13 @@ pub enum BreakKind {
     RecordChanged,
     /// An audit entry records something the workspace no longer holds.
     RecordMissing,
+    /// A signature does not hold (a key's registration, a decision, a deployment, a
+    /// checkpoint), or a record that had to be signed is not.
+    Signature,
 }
 
 impl ChainBreak {
-    pub(super) fn new(kind: BreakKind, seq: i64, message: String) -> Self {
+    pub fn new(kind: BreakKind, seq: i64, message: String) -> Self {
         Self { kind, seq, message }
     }
 }
