@@ -211,7 +211,11 @@ mod tests {
         let decisions: Vec<_> = reviews.iter().flat_map(|r| &r.decisions).collect();
         assert!(decisions.len() >= 10, "{}", decisions.len());
         for d in decisions {
-            assert!(d.verified, "{} on review {}", d.decision.reviewer, d.review_id);
+            assert!(
+                d.verified,
+                "{} on review {}",
+                d.decision.reviewer, d.review_id
+            );
             assert!(d.decision.check.is_verified());
         }
         let mut deployments = 0;
