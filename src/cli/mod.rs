@@ -210,7 +210,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let Some(command) = command else {
         // The workbench opens the file itself: check the identity first.
         drop(open_as(&path, &me)?);
-        return crate::tui::terminal::run(&path, &me.user, &config.keymap);
+        // The same key as the CLI's, without a terminal prompt: the workbench asks in a popup.
+        let signer = crate::signer::KeySource::from_environment(
+            cli.signing_key,
+            config.user.signing_key.clone(),
+        );
+        return crate::tui::terminal::run(&path, &me.user, &config.keymap, signer);
     };
     let mut workspace = open_as(&path, &me)?;
     workspace.set_signer(user_keys::key_source(cli.signing_key, &config));

@@ -117,6 +117,7 @@ actions! {
     MonitorWorst => "monitor-worst", "Cycle the worst calls listed: errors, negative feedback, slowest";
     MonitorToCase => "monitor-to-case", "Turn the selected call into a test case of a dataset";
     MonitorEdit => "monitor-edit", "Open the prompt in the editor (refine it)";
+    UnlockKey => "unlock-key", "Unlock your signing key now (asks for its passphrase)";
     Refresh => "refresh", "Reload from the workspace file";
 }
 

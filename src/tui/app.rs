@@ -472,5 +472,6 @@ mod playground;
 mod prompt_actions;
 mod replies;
 mod reviews;
+mod signing;
 mod sync;
 mod views;

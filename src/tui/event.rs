@@ -146,6 +146,34 @@ pub enum Request {
     SyncStatus,
     /// Syncs with the only remote, pull then push (long: the network).
     Sync,
+    /// Gets the signing key ready: with `passphrase`, hands it to the key source first; then
+    /// runs `retry` (the decision or deployment that needed it), if any.
+    Unlock {
+        passphrase: Option<Passphrase>,
+        retry: Option<Box<Request>>,
+    },
+}
+
+/// A signing key's passphrase on its way from the workbench's popup to the key source, which
+/// alone keeps it. It never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Passphrase(String);
+
+impl Passphrase {
+    pub fn new(text: String) -> Self {
+        Self(text)
+    }
+
+    /// The passphrase itself, for the key source.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(…)")
+    }
 }
 
 /// Work for the Review and Deploy views (and the badges).
@@ -235,6 +263,15 @@ pub enum PlaygroundTarget {
 }
 
 impl Request {
+    /// Whether the request signs as the acting user (a decision, a deployment), and so may
+    /// need the signing key's passphrase first.
+    pub fn signs(&self) -> bool {
+        matches!(
+            self,
+            Self::Board(BoardRequest::Decide { .. } | BoardRequest::Apply { .. })
+        )
+    }
+
     /// Whether the request may take long (a model, a whole eval): the worker runs it on its own
     /// thread, streaming intermediate replies, and it can be cancelled.
     pub fn is_long(&self) -> bool {
@@ -318,5 +355,15 @@ pub enum Reply {
     /// A background sync ended: how many records it pulled and pushed, or why it failed (one
     /// line).
     Synced(Result<(usize, usize), String>),
+    /// The signing key file `path` needs its passphrase; `retry` is the request to run again
+    /// once it is given.
+    PassphraseNeeded {
+        path: String,
+        retry: Option<Box<Request>>,
+    },
+    /// The signing key is ready: read from a key file (unlocked), or else from the ssh-agent.
+    SignerReady {
+        key_file: bool,
+    },
     Failed(String),
 }

@@ -20,6 +20,7 @@ use ratatui::crossterm::terminal::{
 use ratatui::{Terminal, backend::CrosstermBackend};
 
 use crate::domain::{PromptContent, PromptName};
+use crate::signer::KeySource;
 use crate::workspace::{Config, Workspace, settings};
 
 use super::app::App;
@@ -34,11 +35,19 @@ type Unsaved = Arc<Mutex<Option<(PromptName, PromptContent)>>>;
 /// How often time advances when nothing happens (autosave checks).
 const TICK: Duration = Duration::from_millis(200);
 
-/// Runs the workbench on the workspace at `path` as `user` until the user quits.
-pub fn run(path: &Path, user: &str, overrides: &KeymapOverrides) -> anyhow::Result<()> {
+/// Runs the workbench on the workspace at `path` as `user` until the user quits; decisions
+/// and deployments are signed from `signer` (without a terminal prompt: the workbench asks for
+/// a key file's passphrase in a popup).
+pub fn run(
+    path: &Path,
+    user: &str,
+    overrides: &KeymapOverrides,
+    signer: KeySource,
+) -> anyhow::Result<()> {
     let keymap = Keymap::load(overrides).map_err(|e| anyhow::anyhow!("config: {e}"))?;
     // Open before touching the terminal, so a refused file is reported as a plain error.
-    let workspace = Workspace::open(path, user)?;
+    let mut workspace = Workspace::open(path, user)?;
+    workspace.set_signer(signer);
     // The workbench lives long: mapped file pages would count against its memory.
     workspace.set_memory_map(0)?;
     let mut app = App::new(

@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use crate::domain::{PromptName, VersionRef};
 use crate::eval::pricing::PriceTable;
 use crate::eval::runner::Cancel;
+use crate::signer::SignError;
 use crate::template::Rendered;
 use crate::workspace::{Config, Workspace, WorkspaceError};
 
@@ -62,9 +63,22 @@ pub fn handle_streaming(
     cancel: &Cancel,
     updates: &mut dyn FnMut(Reply),
 ) -> Reply {
+    // A decision or a deployment that finds the key file locked is asked again once the
+    // passphrase is given; a passphrase just given that is wrong is one line.
+    let retry = request.signs().then(|| Box::new(request.clone()));
+    let ask_again = !matches!(
+        request,
+        Request::Unlock {
+            passphrase: Some(_),
+            ..
+        }
+    );
     let result = run(ws, settings, request, cancel, updates);
     match result {
         Ok(reply) => reply,
+        Err(WorkspaceError::Sign(
+            SignError::PassphraseNeeded { path } | SignError::WrongPassphrase { path },
+        )) if ask_again => Reply::PassphraseNeeded { path, retry },
         Err(err) => Reply::Failed(err.to_string()),
     }
 }
@@ -164,6 +178,21 @@ fn run(
         Request::Monitor(request) => Reply::Monitor(monitor::run(ws, settings, request)?),
         Request::SyncStatus => Reply::SyncStatus(ws.sync_status()?),
         Request::Sync => monitor::sync(ws),
+        Request::Unlock { passphrase, retry } => {
+            if let Some(passphrase) = passphrase {
+                ws.signer().set_passphrase(passphrase.into_inner());
+            }
+            if !ws.signer().is_configured() {
+                return Err(SignError::NoKey.into());
+            }
+            ws.signer().unlock()?;
+            match retry {
+                Some(request) => run(ws, settings, *request, cancel, updates)?,
+                None => Reply::SignerReady {
+                    key_file: ws.signer().uses_key_file(),
+                },
+            }
+        }
         other => evals::run(ws, settings, other, cancel, updates)?,
     })
 }

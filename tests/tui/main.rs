@@ -14,6 +14,7 @@ mod playground;
 mod review_deploy;
 mod scenarios;
 mod screen;
+mod signatures;
 mod snapshots;
 mod sync_bar;
 mod worker;

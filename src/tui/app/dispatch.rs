@@ -111,6 +111,7 @@ impl App {
                 effects.push(self.request(Request::SyncStatus));
                 return effects;
             }
+            Action::UnlockKey => return self.unlock_key(),
             Action::ReviewRequest | Action::HistoryDiffEnv => {
                 return self.history_board_action(action);
             }

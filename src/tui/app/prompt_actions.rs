@@ -247,6 +247,7 @@ impl App {
             | Purpose::RequestReviewNote { .. }
             | Purpose::DiffEnv { .. } => return self.on_submit_review(purpose, value, popup),
             Purpose::DeployVersion { .. } => return self.on_submit_deploy(purpose, value),
+            Purpose::Passphrase { retry } => return self.on_submit_passphrase(retry, value),
             Purpose::ObservationCase { .. } | Purpose::ObservationCaseNew { .. } => {
                 return self.on_submit_monitor(purpose, value);
             }

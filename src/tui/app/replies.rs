@@ -78,6 +78,10 @@ impl App {
                 | BoardReply::Applied(_)),
             ) => return self.on_deploy_reply(board),
             Reply::Board(board) => return self.on_review_reply(board),
+            Reply::PassphraseNeeded { path, retry } => {
+                return self.on_passphrase_needed(id, path, retry);
+            }
+            Reply::SignerReady { key_file } => self.on_signer_ready(key_file),
             Reply::Failed(message) if self.popup_refused(id, &message) => self.fail(message),
             Reply::Prompts(prompts) => {
                 self.list.set_prompts(prompts);

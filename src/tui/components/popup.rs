@@ -100,6 +100,10 @@ pub enum Purpose {
     ObservationCaseNew {
         id: String,
     },
+    /// The signing key's passphrase; `retry` is the decision or deployment that needed it.
+    Passphrase {
+        retry: Option<Box<crate::tui::event::Request>>,
+    },
 }
 
 /// The choice that creates a dataset in the save-case popup (not a valid dataset name).
@@ -159,6 +163,18 @@ impl Popup {
         Self::Input {
             title: title.to_string(),
             field: single_line(initial),
+            purpose,
+            error: None,
+        }
+    }
+
+    /// A one-line input whose characters show as •: a passphrase.
+    pub fn secret(title: &str, purpose: Purpose) -> Self {
+        let mut field = single_line("");
+        field.set_mask_char('•');
+        Self::Input {
+            title: title.to_string(),
+            field,
             purpose,
             error: None,
         }

@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::domain::policy::SignatureCheck;
 use crate::tui::app::Focus;
 use crate::tui::components::edit_view::pane;
 use crate::tui::components::env_badges::abbreviation;
@@ -14,7 +15,7 @@ use crate::tui::components::evals::percent;
 use crate::tui::theme::Theme;
 use crate::workspace::{CommentThread, ReviewDetail};
 
-use super::{ReviewsView, decision_label, status_label};
+use super::{ReviewsView, decision_label, signature_label, status_label};
 
 impl ReviewsView {
     /// Draws the open review in `area`; returns where the diff and the threads went.
@@ -95,6 +96,7 @@ impl ReviewsView {
 fn summary_lines(detail: &ReviewDetail, theme: Theme, compact: bool) -> Vec<Line<'static>> {
     let info = &detail.info;
     let review = &info.review;
+    let signed = info.policy.require_signatures;
     let (glyph, word, style) = status_label(&info.status, theme);
     let mut first = vec![
         Span::styled(format!("{glyph} {word}"), style),
@@ -126,6 +128,9 @@ fn summary_lines(detail: &ReviewDetail, theme: Theme, compact: bool) -> Vec<Line
                 format!("{glyph} {} {verb}", d.decision.reviewer),
                 style,
             ));
+            let (badge, badge_style) = signature_label(&d.decision.check, signed, theme);
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(badge, badge_style));
         }
         lines.push(Line::from(spans));
     }
@@ -175,13 +180,20 @@ fn summary_lines(detail: &ReviewDetail, theme: Theme, compact: bool) -> Vec<Line
         } else {
             format!(" ({})", d.decision.groups.join(", "))
         };
-        lines.push(Line::from(vec![
+        let (badge, badge_style) = signature_label(&d.decision.check, signed, theme);
+        let mut spans = vec![
             Span::styled(
                 format!("{glyph} {}{groups} {verb}", d.decision.reviewer),
                 style,
             ),
-            Span::raw(format!(": {}", d.comment)),
-        ]));
+            Span::raw(" "),
+            Span::styled(badge, badge_style),
+        ];
+        if let SignatureCheck::Bad(why) = &d.decision.check {
+            spans.push(Span::styled(format!(" ({why})"), theme.dim()));
+        }
+        spans.push(Span::raw(format!(": {}", d.comment)));
+        lines.push(Line::from(spans));
     }
     lines
 }

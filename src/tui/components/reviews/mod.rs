@@ -17,7 +17,7 @@ use crate::workspace::{CommentThread, ReviewDetail, ReviewInfo, ReviewQueue};
 use super::diff_view::DiffView;
 use super::edit_view::pane;
 
-pub use status::{decision_label, status_label};
+pub use status::{decision_label, signature_label, status_label};
 
 /// At this width and wider the queue stays beside the open review.
 pub const SIDE_BY_SIDE_MIN_WIDTH: u16 = 120;
