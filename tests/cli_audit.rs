@@ -173,16 +173,30 @@ fn an_untouched_log_verifies() {
     assert!(all.len() > 20, "the demo has history: {}", all.len());
     let head = all.last().unwrap()["hash"].as_str().unwrap().to_string();
     let out = g.ok(&["audit", "verify"]);
+    let (chain, signatures) = out.stdout.split_once('\n').unwrap();
     assert_eq!(
-        out.stdout,
-        format!("audit log intact: {} entries, head {head}\n", all.len())
+        chain,
+        format!("audit log intact: {} entries, head {head}", all.len())
     );
+    assert!(
+        signatures.starts_with("signatures hold: 4 keys back to the trust root SHA256:"),
+        "{signatures}"
+    );
+    let mut report = g.json(&["audit", "verify"]);
+    let signatures = report
+        .as_object_mut()
+        .unwrap()
+        .remove("signatures")
+        .unwrap();
     assert_eq!(
-        g.json(&["audit", "verify"]),
+        report,
         json!({"ok": true, "entries": all.len(), "head": head, "problem": null,
                "head_seq": all.len(), "head_ref": format!("{}:{head}", all.len()),
                "checkpoints": 0, "external_head": null})
     );
+    assert_eq!(signatures["keys"], 4);
+    assert_eq!(signatures["problems"], json!([]));
+    assert!(signatures["signed"].as_u64().unwrap() > 10, "{signatures}");
 }
 
 #[test]
@@ -613,6 +627,10 @@ fn an_older_file_gets_its_chain_when_migrated() {
     let conn = tamper(&g);
     conn.execute_batch(
         "DROP TABLE IF EXISTS audit_checkpoints;
+         DROP TABLE IF EXISTS user_keys;
+         DROP TABLE IF EXISTS key_revocations;
+         DROP TRIGGER IF EXISTS sync_log_user_key;
+         DROP TRIGGER IF EXISTS sync_log_key_revocation;
          DELETE FROM workspace_meta WHERE key = 'workspace_id';
          DROP TABLE IF EXISTS sync_monitor;
          DROP TABLE IF EXISTS observation_rollups;

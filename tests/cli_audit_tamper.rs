@@ -4,22 +4,32 @@
 //! with the crate's public `chain_hash` (the documented algorithm). Each case: exit 1, one
 //! line naming the entry or record concerned.
 //!
-//! Out of reach until decisions and checkpoints are signed (issue 11, another part): a forger
-//! who appends a decision and its entry at the end, after the newest checkpoint and outside any
-//! head kept elsewhere, and recomputes the head.
+//! A forger who appends a decision and its entry at the very end, after the newest checkpoint
+//! and outside any head kept elsewhere, and recomputes the head, is caught by signatures: the
+//! demo's production requires them, and the forged decision is unsigned (or carries a
+//! signature moved from another decision, which no longer matches what it signs).
 
 mod common;
 
-use common::{Galley, ok_as};
+use common::Galley;
 use galley::store::{AuditEntry, GENESIS_HASH, chain_hash};
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
-/// The demo workspace, with a checkpoint of its head taken by its admin (ada).
+/// The demo workspace, with a checkpoint of its head taken and signed by its admin (ada, with
+/// the key the demo wrote beside the file; the demo turns the identity override on).
 fn demo_with_checkpoint() -> Galley {
     let g = Galley::new();
     g.ok(&["demo"]);
-    ok_as(&g, "ada", &["audit", "checkpoint"]);
+    let key = format!("{}.demo-keys/ada", g.db().display());
+    g.ok(&[
+        "--user",
+        "ada",
+        "--signing-key",
+        &key,
+        "audit",
+        "checkpoint",
+    ]);
     g.ok(&["audit", "verify"]);
     g
 }
@@ -396,6 +406,82 @@ fn details_with_duplicate_keys_are_caught() {
     assert!(
         line.starts_with(&format!("entry #{} (version.commit on ", e.seq))
             && line.contains("not the canonical JSON that was hashed"),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_unsigned_decision_appended_after_the_last_checkpoint_is_caught_by_signatures() {
+    let g = demo_with_checkpoint();
+    let conn = tamper(&g);
+    // grace approves a pending production review: a row and its entry appended at the end,
+    // the chain's head recomputed; every checkpoint and older head still holds.
+    let (review, prompt, hash): (i64, String, String) = conn
+        .query_row(
+            "SELECT r.id, r.prompt, r.content_hash FROM reviews r
+             WHERE r.env = 'production' ORDER BY r.id DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let at = "2030-01-01T00:00:00.000Z";
+    conn.execute(
+        "INSERT INTO review_decisions (review_id, prompt, content_hash, reviewer, groups, kind,
+                                       comment, at, record_id)
+         VALUES (?1, ?2, ?3, 'grace', '[]', 'approve', 'fine', ?4,
+                 '019a0000-0000-7000-8000-000000000001')",
+        params![review, prompt, hash, at],
+    )
+    .unwrap();
+    let mut log = entries(&conn);
+    let mut forged = log.last().unwrap().clone();
+    forged.seq += 1;
+    forged.id = "019a0000-0000-7000-8000-000000000002".into();
+    forged.actor = "grace".into();
+    forged.at = at.into();
+    forged.action = "review.approve".into();
+    forged.target = prompt.clone();
+    forged.details = serde_json::json!({"review": review, "hash": hash, "comment": "fine",
+                                        "groups": []});
+    log.push(forged);
+    rewrite_log(&conn, log);
+    drop(conn);
+    let line = verify_fails(&g, &[]);
+    assert!(
+        line.contains("(review.approve on ")
+            && line.contains("by grace)")
+            && line.contains("production required signatures and the decision is unsigned"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_signature_moved_to_another_decision_is_caught() {
+    let g = demo_with_checkpoint();
+    let conn = tamper(&g);
+    let signed: Vec<(i64, String, String)> = conn
+        .prepare(
+            "SELECT id, statement, signature FROM review_decisions
+             WHERE signature IS NOT NULL ORDER BY id LIMIT 2",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(signed.len(), 2, "the demo signs its decisions");
+    let (first, second) = (&signed[0], &signed[1]);
+    for (to, from) in [(first, second), (second, first)] {
+        conn.execute(
+            "UPDATE review_decisions SET statement = ?2, signature = ?3 WHERE id = ?1",
+            params![to.0, from.1, from.2],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let line = verify_fails(&g, &[]);
+    assert!(
+        line.contains("bad signature: the signed statement does not match the record"),
         "{line}"
     );
 }

@@ -265,6 +265,7 @@ fn policies_round_trip_and_bad_input_is_refused() {
         "allow_self_approval": false,
         "require_eval": {"dataset": "golden", "min_pass_rate": 0.95},
         "rejection_blocks": false,
+        "require_signatures": false,
     });
     assert_eq!(set["policy"], expected);
     let shown = json(&g, &["policy", "show", "production"]);

@@ -101,16 +101,19 @@ pub struct DecideArgs {
 
 pub fn deploy(ctx: &mut Ctx, args: DeployArgs) -> anyhow::Result<()> {
     let d = ctx.workspace.deploy(&args.name, args.version, &args.env)?;
+    ctx.workspace.checkpoint_after_deployment(&d.env);
     print_deployment(ctx.json, &d)
 }
 
 pub fn promote(ctx: &mut Ctx, args: PromoteArgs) -> anyhow::Result<()> {
     let d = ctx.workspace.promote(&args.name, &args.from, &args.to)?;
+    ctx.workspace.checkpoint_after_deployment(&d.env);
     print_deployment(ctx.json, &d)
 }
 
 pub fn rollback(ctx: &mut Ctx, args: RollbackArgs) -> anyhow::Result<()> {
     let d = ctx.workspace.rollback(&args.name, &args.env)?;
+    ctx.workspace.checkpoint_after_deployment(&d.env);
     print_deployment(ctx.json, &d)
 }
 

@@ -177,6 +177,14 @@ pub fn demo(ctx: &mut Ctx) -> anyhow::Result<()> {
             report.users, report.reviews, report.comments, report.deployments
         ));
     }
+    if let Some(dir) = &report.keys_dir {
+        out.push_str(&format!(
+            "\nTheir signing keys are in {} (production requires signatures: sign as ada with \
+             `--signing-key {}`).",
+            dir.display(),
+            dir.join("ada").display()
+        ));
+    }
     if report.identity_override {
         out.push_str(
             "\nIdentity override is on, so `--user NAME`/GALLEY_USER act as the demo's people \

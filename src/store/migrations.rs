@@ -456,6 +456,11 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER key_revocations_are_kept BEFORE DELETE ON key_revocations
     BEGIN SELECT RAISE(ABORT, 'key revocations are never deleted'); END;
 
+    CREATE TRIGGER sync_log_user_key AFTER INSERT ON user_keys
+    BEGIN INSERT INTO sync_log (record_id, kind) VALUES (NEW.record_id, 'user_key'); END;
+    CREATE TRIGGER sync_log_key_revocation AFTER INSERT ON key_revocations
+    BEGIN INSERT INTO sync_log (record_id, kind) VALUES (NEW.record_id, 'key_revocation'); END;
+
     ALTER TABLE review_decisions ADD COLUMN statement TEXT;
     ALTER TABLE review_decisions ADD COLUMN signature TEXT;
     ALTER TABLE deployments ADD COLUMN statement TEXT;

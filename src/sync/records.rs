@@ -20,6 +20,33 @@ pub enum Record {
     Deployment(DeploymentRecord),
     DatasetVersion(DatasetVersionRecord),
     EvalRun(EvalRunRecord),
+    UserKey(UserKeyRecord),
+    KeyRevocation(KeyRevocationRecord),
+}
+
+/// An admin's signed registration of a person's SSH public key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserKeyRecord {
+    pub id: String,
+    pub user: String,
+    pub fingerprint: String,
+    pub public_key: String,
+    pub added_by: String,
+    pub at: String,
+    pub statement: String,
+    pub signature: Option<String>,
+}
+
+/// An admin's signed revocation of a person's key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyRevocationRecord {
+    pub id: String,
+    pub user: String,
+    pub fingerprint: String,
+    pub revoked_by: String,
+    pub at: String,
+    pub statement: String,
+    pub signature: Option<String>,
 }
 
 /// A committed version, with what a workspace needs to create its prompt.
@@ -65,6 +92,11 @@ pub struct DecisionRecord {
     pub decision: DecisionKind,
     pub comment: String,
     pub at: String,
+    /// The exact text the reviewer signed and the armored signature (absent when unsigned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A comment on a version; a reply names its thread's root by record id.
@@ -105,6 +137,11 @@ pub struct DeploymentRecord {
     /// `deploy`, `promote` or `rollback`.
     pub deploy_kind: String,
     pub previous_version: Option<u32>,
+    /// The exact text the deployer signed and the armored signature (absent when unsigned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// One version of a dataset, its cases as stored.
@@ -148,6 +185,8 @@ impl Record {
             Record::Deployment(r) => &r.id,
             Record::DatasetVersion(r) => &r.id,
             Record::EvalRun(r) => &r.id,
+            Record::UserKey(r) => &r.id,
+            Record::KeyRevocation(r) => &r.id,
         }
     }
 
@@ -162,6 +201,8 @@ impl Record {
             Record::Deployment(_) => "deployment",
             Record::DatasetVersion(_) => "dataset_version",
             Record::EvalRun(_) => "eval_run",
+            Record::UserKey(_) => "user_key",
+            Record::KeyRevocation(_) => "key_revocation",
         }
     }
 
@@ -185,12 +226,16 @@ impl Record {
             ),
             Record::DatasetVersion(r) => format!("version {} of dataset {}", r.version, r.dataset),
             Record::EvalRun(r) => format!("eval run {} of {}", short(&r.id), r.prompt),
+            Record::UserKey(r) => format!("registration of {}'s key {}", r.user, r.fingerprint),
+            Record::KeyRevocation(r) => {
+                format!("revocation of {}'s key {}", r.user, r.fingerprint)
+            }
         }
     }
 }
 
 /// The kinds of record, as the wire names them.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 10] = [
     "version",
     "review",
     "decision",
@@ -199,6 +244,8 @@ pub const KINDS: [&str; 8] = [
     "deployment",
     "dataset_version",
     "eval_run",
+    "user_key",
+    "key_revocation",
 ];
 
 /// A pushed item that is not a record galley can take: its id as sent (empty when it has none)
@@ -260,6 +307,8 @@ impl Record {
             Record::Deployment(r) => &r.actor,
             Record::DatasetVersion(r) => &r.author,
             Record::EvalRun(r) => &r.started_by,
+            Record::UserKey(r) => &r.added_by,
+            Record::KeyRevocation(r) => &r.revoked_by,
         }
     }
 

@@ -152,9 +152,10 @@ impl Workspace {
         self.checkpoint(id)
     }
 
-    /// After a deployment to a protected environment: a checkpoint signed by the deployer, when
-    /// they have a key at hand (otherwise nothing; a failure here never undoes the deployment).
-    pub(super) fn checkpoint_after_deployment(&mut self, env: &str) {
+    /// After a deployment to a protected environment (the workbench and the CLI call it): a
+    /// checkpoint signed by the deployer, when they have a key at hand (otherwise nothing; a
+    /// failure here never undoes the deployment).
+    pub fn checkpoint_after_deployment(&mut self, env: &str) {
         let protected = self
             .store
             .read()

@@ -23,8 +23,10 @@ pub struct DemoReport {
     pub runs: usize,
     /// Users, review requests, comments and deployments created.
     pub users: usize,
-    /// Keys registered for the demo's people (one each, made in memory for the run).
+    /// Keys registered for the demo's people (one each, made for the run).
     pub keys: usize,
+    /// Where their private keys were written (`FILE.demo-keys`), to sign as them.
+    pub keys_dir: Option<std::path::PathBuf>,
     pub reviews: usize,
     pub comments: usize,
     pub deployments: usize,

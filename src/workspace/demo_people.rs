@@ -1,7 +1,9 @@
 //! The demo's people: their accounts, and an ed25519 key each, made in memory for this run and
 //! registered in the workspace (the first admin's own key first, the trust root, then every
 //! other, each registration signed by that admin), so that every decision and deployment of the
-//! demo is signed by the person who makes it. The private keys are dropped when the demo ends.
+//! demo is signed by the person who makes it. The private keys are written beside the workspace
+//! file (`FILE.demo-keys/NAME`, readable by the owner only), so the demo's people can go on
+//! signing (`--signing-key FILE.demo-keys/ada`).
 
 use std::collections::BTreeMap;
 
@@ -43,6 +45,32 @@ impl DemoPeople {
         }
     }
 
+    /// Writes every private key to `dir/NAME` (OpenSSH format, mode 0600); returns `dir`.
+    pub(super) fn save(&self, dir: &std::path::Path) -> Result<std::path::PathBuf> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let io = |path: &std::path::Path, cause: std::io::Error| WorkspaceError::Io {
+            path: path.to_path_buf(),
+            cause,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        for (name, key) in &self.keys {
+            let path = dir.join(name);
+            let text = key
+                .to_openssh(ssh_key::LineEnding::LF)
+                .map_err(|e| WorkspaceError::Refused(format!("{name}'s demo key: {e}")))?;
+            let _ = std::fs::remove_file(&path);
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|e| io(&path, e))?;
+            file.write_all(text.as_bytes()).map_err(|e| io(&path, e))?;
+        }
+        Ok(dir.to_path_buf())
+    }
+
     fn public_line(&self, name: &str) -> Result<String> {
         let key = self
             .keys
@@ -81,6 +109,9 @@ impl Workspace {
             report.keys += 1;
             story.tick()?;
         }
+        let mut dir = self.path().as_os_str().to_owned();
+        dir.push(".demo-keys");
+        report.keys_dir = Some(people.save(std::path::Path::new(&dir))?);
         Ok(people)
     }
 }

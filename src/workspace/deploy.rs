@@ -240,7 +240,6 @@ impl Workspace {
                 },
             )
         })?;
-        self.checkpoint_after_deployment(env);
         Ok(done)
     }
 
@@ -281,7 +280,6 @@ impl Workspace {
                 },
             )
         })?;
-        self.checkpoint_after_deployment(env);
         Ok(done)
     }
 

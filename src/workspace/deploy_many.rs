@@ -81,9 +81,6 @@ impl Workspace {
                 })
                 .collect()
         })?;
-        for env in envs {
-            self.checkpoint_after_deployment(env);
-        }
         Ok(done)
     }
 }

@@ -94,7 +94,7 @@ pub(super) fn revocation_statement(row: &KeyRevocationRow, workspace: &str) -> S
 }
 
 /// The workspace a stored statement names (its `workspace:` line): where it was signed.
-pub(super) fn statement_workspace(statement: &str) -> &str {
+pub(in crate::workspace) fn statement_workspace(statement: &str) -> &str {
     statement
         .lines()
         .nth(1)
@@ -102,7 +102,40 @@ pub(super) fn statement_workspace(statement: &str) -> &str {
         .unwrap_or("")
 }
 
+/// The names of the workspace's admins.
+fn admins(tx: &Tx<'_>) -> Result<Vec<String>> {
+    Ok(tx
+        .users()?
+        .into_iter()
+        .filter(|u| u.role == Role::Admin)
+        .map(|u| u.name)
+        .collect())
+}
+
 impl KeyRing {
+    /// Whether a registration received from elsewhere would be trusted here, on top of this
+    /// workspace's keys (`Err` with the reason when not).
+    pub(super) fn judge_received_registration(
+        tx: &Tx<'_>,
+        row: &UserKeyRow,
+    ) -> Result<std::result::Result<(), String>> {
+        let ring = Self::load(tx, None)?;
+        Ok(match ring.judge_registration(row, &admins(tx)?, None) {
+            KeyStanding::Valid => Ok(()),
+            KeyStanding::Untrusted(why) => Err(why),
+            KeyStanding::Revoked { .. } => Err("it is revoked".to_string()),
+        })
+    }
+
+    /// Whether a revocation received from elsewhere would be trusted here.
+    pub(super) fn judge_received_revocation(
+        tx: &Tx<'_>,
+        rev: &KeyRevocationRow,
+    ) -> Result<std::result::Result<(), String>> {
+        let ring = Self::load(tx, None)?;
+        Ok(ring.judge_revocation(rev, &admins(tx)?))
+    }
+
     /// Loads and checks every registration and revocation. `pinned_root` names the trust
     /// root's fingerprint when it is kept outside the file.
     pub fn load(tx: &Tx<'_>, pinned_root: Option<&str>) -> Result<Self> {
@@ -110,12 +143,7 @@ impl KeyRing {
         if registrations.is_empty() {
             return Ok(Self::default());
         }
-        let admins: Vec<String> = tx
-            .users()?
-            .into_iter()
-            .filter(|u| u.role == Role::Admin)
-            .map(|u| u.name)
-            .collect();
+        let admins = admins(tx)?;
         let mut ring = KeyRing::default();
         for row in registrations {
             let standing = ring.judge_registration(&row, &admins, pinned_root);

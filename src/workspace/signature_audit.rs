@@ -159,6 +159,9 @@ fn required_but_unsigned(
 ) -> Result<Vec<SignatureProblem>> {
     let mut required: BTreeMap<String, bool> = BTreeMap::new();
     let mut problems = Vec::new();
+    // A decision's environment is its review's, whatever its entry claims.
+    let review_envs: BTreeMap<i64, String> =
+        tx.reviews()?.into_iter().map(|r| (r.id, r.env)).collect();
     tx.each_audit_entry::<StoreError>(|e| {
         let env = e.details.get("env").and_then(Value::as_str);
         match e.action.as_str() {
@@ -171,17 +174,23 @@ fn required_but_unsigned(
                 required.insert(e.target.clone(), on);
             }
             action if action.starts_with("review.") && action != "review.request" => {
+                let review = e.details.get("review").and_then(Value::as_i64);
+                let env = review
+                    .and_then(|id| review_envs.get(&id))
+                    .map(String::as_str)
+                    .or(env);
                 let Some(env) = env.filter(|env| required.get(*env) == Some(&true)) else {
                     return Ok(());
                 };
-                let review = e.details.get("review").and_then(Value::as_i64);
                 let row = decisions.iter().find(|d| {
                     Some(d.review_id) == review
                         && d.decision.reviewer == e.actor
                         && d.decision.at == e.at
                 });
                 let why = match row.map(|d| &d.decision.check) {
-                    None => Some("its decision is not in the file any more".to_string()),
+                    // A missing row is the chain check's to name (a file migrated from before
+                    // the table existed holds entries alone).
+                    None => None,
                     Some(SignatureCheck::Verified) => None,
                     Some(SignatureCheck::Unsigned) => Some(format!(
                         "{env} required signatures and the decision is unsigned"
@@ -202,7 +211,7 @@ fn required_but_unsigned(
                 };
                 let id = e.details.get("deployment").and_then(Value::as_i64);
                 let why = match deployments.iter().find(|d| Some(d.id) == id) {
-                    None => Some("its deployment is not in the file any more".to_string()),
+                    None => None,
                     Some(d) => match deployment_check(ring, d) {
                         SignatureCheck::Unsigned => Some(format!(
                             "{env} required signatures and the deployment is unsigned"

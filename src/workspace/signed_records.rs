@@ -11,7 +11,7 @@ use super::keyring::{KeyRing, statement_workspace};
 use super::user_keys::sign_as;
 
 /// What is decided, as the signed statement names it.
-pub(super) struct DecisionFacts<'a> {
+pub(in crate::workspace) struct DecisionFacts<'a> {
     pub review_record: &'a str,
     pub reviewer: &'a str,
     pub prompt: &'a str,
@@ -87,7 +87,11 @@ pub(super) fn sign_deployment(
 
 /// Every decision on `prompt` with content `hash`, oldest first, each with its signature
 /// checked against the key ring.
-pub(super) fn checked_decisions(tx: &Tx<'_>, prompt: &str, hash: &str) -> Result<Vec<DecisionRow>> {
+pub(in crate::workspace) fn checked_decisions(
+    tx: &Tx<'_>,
+    prompt: &str,
+    hash: &str,
+) -> Result<Vec<DecisionRow>> {
     let mut rows = tx.decisions(prompt, hash)?;
     if rows.iter().all(|r| r.signature.is_none()) {
         return Ok(rows);
@@ -127,7 +131,7 @@ pub(super) fn checked_decisions(tx: &Tx<'_>, prompt: &str, hash: &str) -> Result
 }
 
 /// Whether a stored deployment's signature holds.
-pub(super) fn deployment_check(ring: &KeyRing, d: &DeploymentRow) -> SignatureCheck {
+pub(in crate::workspace) fn deployment_check(ring: &KeyRing, d: &DeploymentRow) -> SignatureCheck {
     let stored = d.statement.as_deref();
     let expected = deployment_statement(d, stored.map(statement_workspace).unwrap_or(""));
     ring.check(&expected, stored, d.signature.as_deref(), &d.actor)

@@ -4,8 +4,8 @@ use rusqlite::OptionalExtension;
 
 use crate::store::{StoreError, Tx};
 use crate::sync::records::{
-    CommentRecord, DatasetVersionRecord, DecisionRecord, DeploymentRecord, EvalRunRecord, Record,
-    ResolutionRecord, ReviewRecord, VersionRecord,
+    CommentRecord, DatasetVersionRecord, DecisionRecord, DeploymentRecord, EvalRunRecord,
+    KeyRevocationRecord, Record, ResolutionRecord, ReviewRecord, UserKeyRecord, VersionRecord,
 };
 
 fn corrupt(what: &str, err: impl std::fmt::Display) -> StoreError {
@@ -28,6 +28,8 @@ impl Tx<'_> {
             "deployment" => self.load_deployment(id),
             "dataset_version" => self.load_dataset_version(id),
             "eval_run" => self.load_eval_run(id),
+            "user_key" => self.load_user_key(id),
+            "key_revocation" => self.load_key_revocation(id),
             other => Err(corrupt("sync log kind", other)),
         }
     }
@@ -119,24 +121,34 @@ impl Tx<'_> {
             .conn
             .prepare_cached(
                 "SELECT r.record_id, d.prompt, d.content_hash, d.reviewer, d.groups, d.kind,
-                        d.comment, d.at
+                        d.comment, d.at, d.statement, d.signature
                  FROM review_decisions d JOIN reviews r ON r.id = d.review_id
                  WHERE d.record_id = ?1",
             )?
             .query_row([id], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
+                    (
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ),
+                    (
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, Option<String>>(9)?,
+                    ),
                 ))
             })
             .optional()?;
-        let Some((review, prompt, content_hash, reviewer, groups, kind, comment, at)) = raw else {
+        let Some((
+            (review, prompt, content_hash, reviewer, groups),
+            (kind, comment, at, statement, signature),
+        )) = raw
+        else {
             return Ok(None);
         };
         Ok(Some(Record::Decision(DecisionRecord {
@@ -150,6 +162,8 @@ impl Tx<'_> {
                 .map_err(|e| corrupt("decision kind", e))?,
             comment,
             at,
+            statement,
+            signature,
         })))
     }
 
@@ -203,7 +217,8 @@ impl Tx<'_> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT prompt, env, version, content_hash, actor, at, kind, previous_version
+                "SELECT prompt, env, version, content_hash, actor, at, kind, previous_version,
+                        statement, signature
                  FROM deployments WHERE record_id = ?1",
             )?
             .query_row([id], |r| {
@@ -217,6 +232,51 @@ impl Tx<'_> {
                     at: r.get(5)?,
                     deploy_kind: r.get(6)?,
                     previous_version: r.get(7)?,
+                    statement: r.get(8)?,
+                    signature: r.get(9)?,
+                }))
+            })
+            .optional()?)
+    }
+
+    fn load_user_key(&self, id: &str) -> Result<Option<Record>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT user_name, fingerprint, public_key, added_by, at, statement, signature
+                 FROM user_keys WHERE record_id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(Record::UserKey(UserKeyRecord {
+                    id: id.to_string(),
+                    user: r.get(0)?,
+                    fingerprint: r.get(1)?,
+                    public_key: r.get(2)?,
+                    added_by: r.get(3)?,
+                    at: r.get(4)?,
+                    statement: r.get(5)?,
+                    signature: r.get(6)?,
+                }))
+            })
+            .optional()?)
+    }
+
+    fn load_key_revocation(&self, id: &str) -> Result<Option<Record>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT user_name, fingerprint, revoked_by, at, statement, signature
+                 FROM key_revocations WHERE record_id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(Record::KeyRevocation(KeyRevocationRecord {
+                    id: id.to_string(),
+                    user: r.get(0)?,
+                    fingerprint: r.get(1)?,
+                    revoked_by: r.get(2)?,
+                    at: r.get(3)?,
+                    statement: r.get(4)?,
+                    signature: r.get(5)?,
                 }))
             })
             .optional()?)

@@ -142,8 +142,8 @@ impl Tx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO review_decisions (review_id, prompt, content_hash, reviewer, groups,
-                                               kind, comment, at, record_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                               kind, comment, at, record_id, statement, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 review,
@@ -154,7 +154,9 @@ impl Tx<'_> {
                 r.decision.to_string(),
                 r.comment,
                 r.at,
-                r.id
+                r.id,
+                r.statement,
+                r.signature
             ])?;
         Ok(())
     }
@@ -207,8 +209,8 @@ impl Tx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO deployments (prompt, env, version, content_hash, actor, at, kind,
-                                          previous_version, record_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                          previous_version, record_id, statement, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 r.prompt,
@@ -219,7 +221,9 @@ impl Tx<'_> {
                 r.at,
                 r.deploy_kind,
                 r.previous_version,
-                r.id
+                r.id,
+                r.statement,
+                r.signature
             ])?;
         Ok(())
     }

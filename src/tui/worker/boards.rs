@@ -56,7 +56,9 @@ pub(super) fn run(ws: &mut Workspace, request: BoardRequest) -> Result<BoardRepl
             BoardReply::Preview(Box::new(ws.preview_move(&name, &what, &env)?))
         }
         BoardRequest::Apply { name, what, env } => {
-            BoardReply::Applied(Box::new(ws.apply_move(&name, &what, &env)?))
+            let done = ws.apply_move(&name, &what, &env)?;
+            ws.checkpoint_after_deployment(&env);
+            BoardReply::Applied(Box::new(done))
         }
         BoardRequest::DiffEnv { name, version, env } => {
             let (served, diff) = ws.diff_against_env(&name, version, &env)?;

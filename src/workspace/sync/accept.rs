@@ -17,9 +17,10 @@ use crate::sync::wire::{
 };
 
 use super::super::deploy::{refusals, rollback_target_of};
+use super::super::signed_records::checked_decisions;
 use super::super::{Result, Workspace};
-use super::apply;
 use super::forgery::{PushError, refuse_forgeries};
+use super::{accept_signed, apply};
 
 /// Why a pushed record is not stored.
 enum Refusal {
@@ -180,6 +181,9 @@ fn check(tx: &Tx<'_>, record: &Record, principal: &str) -> Result<Check> {
             if let Some(why) = decision_refused(tx, &review, r)? {
                 return Ok(rejected(why));
             }
+            if let Err(why) = accept_signed::decision(tx, &review, r)? {
+                return Ok(rejected(why));
+            }
             check_reviewer(tx, principal, &r.groups)?
         }
         Record::Comment(r) => {
@@ -208,6 +212,10 @@ fn check(tx: &Tx<'_>, record: &Record, principal: &str) -> Result<Check> {
             _ => Ok(()),
         },
         Record::EvalRun(_) => Ok(()),
+        Record::UserKey(r) => accept_signed::key_registration(tx, r)?.map_err(Refusal::Rejected),
+        Record::KeyRevocation(r) => {
+            accept_signed::key_revocation(tx, r)?.map_err(Refusal::Rejected)
+        }
     })
 }
 
@@ -319,6 +327,9 @@ fn check_deployment(tx: &Tx<'_>, r: &DeploymentRecord) -> Result<Check> {
             r.deploy_kind
         )));
     }
+    if let Err(why) = accept_signed::deployment(tx, r)? {
+        return Ok(rejected(why));
+    }
     let policy = tx.policy(&r.env)?.unwrap_or_else(Policy::open);
     if policy.is_open()
         || (r.deploy_kind == "rollback"
@@ -330,8 +341,7 @@ fn check_deployment(tx: &Tx<'_>, r: &DeploymentRecord) -> Result<Check> {
         .number_holder(&r.prompt, r.version)?
         .map(|v| v.author)
         .unwrap_or_default();
-    let decisions: Vec<Decision> = tx
-        .decisions(&r.prompt, &r.content_hash)?
+    let decisions: Vec<Decision> = checked_decisions(tx, &r.prompt, &r.content_hash)?
         .into_iter()
         .map(|d| d.decision)
         .collect();

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::store::{LocalTable, StoreError, Tx};
+use crate::store::{KeyRevocationRow, LocalTable, StoreError, Tx, UserKeyRow};
 use crate::sync::records::{DatasetVersionRecord, Record, VersionRecord};
 
 use super::super::{Result, WorkspaceError, now};
@@ -108,6 +108,43 @@ pub(super) fn store(tx: &Tx<'_>, record: &Record, pushed_with: Option<&str>) -> 
                 "dataset.version".to_string(),
                 r.dataset.as_str(),
                 json!({"version": r.version, "cases": r.case_count, "message": r.message}),
+            )
+        }
+        Record::UserKey(r) => {
+            tx.insert_user_key(&UserKeyRow {
+                id: 0,
+                record_id: r.id.clone(),
+                user: r.user.clone(),
+                fingerprint: r.fingerprint.clone(),
+                public_key: r.public_key.clone(),
+                added_by: r.added_by.clone(),
+                at: r.at.clone(),
+                statement: r.statement.clone(),
+                signature: r.signature.clone(),
+            })?;
+            (
+                &r.added_by,
+                "user.key.add".to_string(),
+                r.user.as_str(),
+                json!({"fingerprint": r.fingerprint, "key": r.public_key}),
+            )
+        }
+        Record::KeyRevocation(r) => {
+            tx.insert_key_revocation(&KeyRevocationRow {
+                id: 0,
+                record_id: r.id.clone(),
+                user: r.user.clone(),
+                fingerprint: r.fingerprint.clone(),
+                revoked_by: r.revoked_by.clone(),
+                at: r.at.clone(),
+                statement: r.statement.clone(),
+                signature: r.signature.clone(),
+            })?;
+            (
+                &r.revoked_by,
+                "user.key.revoke".to_string(),
+                r.user.as_str(),
+                json!({"fingerprint": r.fingerprint}),
             )
         }
         Record::EvalRun(r) => {

@@ -6,6 +6,7 @@
 //! in one line; it only notes the error for `sync status`.
 
 mod accept;
+mod accept_signed;
 mod apply;
 mod forgery;
 mod monitor;
