@@ -102,14 +102,24 @@ pub(in crate::workspace) fn statement_workspace(statement: &str) -> &str {
         .unwrap_or("")
 }
 
-/// The names of the workspace's admins.
-fn admins(tx: &Tx<'_>) -> Result<Vec<String>> {
-    Ok(tx
-        .users()?
-        .into_iter()
-        .filter(|u| u.role == Role::Admin)
-        .map(|u| u.name)
-        .collect())
+/// The names of the workspace's admins; `None` for a workspace without users, which anyone may
+/// manage (a client that pulled a server's keys, say): there the signatures alone decide.
+fn admins(tx: &Tx<'_>) -> Result<Option<Vec<String>>> {
+    let users = tx.users()?;
+    if users.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        users
+            .into_iter()
+            .filter(|u| u.role == Role::Admin)
+            .map(|u| u.name)
+            .collect(),
+    ))
+}
+
+fn is_admin(admins: &Option<Vec<String>>, who: &str) -> bool {
+    admins.as_ref().is_none_or(|a| a.iter().any(|n| n == who))
 }
 
 impl KeyRing {
@@ -204,7 +214,7 @@ impl KeyRing {
     fn judge_registration(
         &self,
         row: &UserKeyRow,
-        admins: &[String],
+        admins: &Option<Vec<String>>,
         pinned_root: Option<&str>,
     ) -> KeyStanding {
         let untrusted = |why: String| KeyStanding::Untrusted(why);
@@ -229,7 +239,7 @@ impl KeyRing {
             Ok(fp) => fp,
             Err(why) => return untrusted(format!("its signature does not hold: {why}")),
         };
-        if !admins.contains(&row.added_by) {
+        if !is_admin(admins, &row.added_by) {
             return untrusted(format!("{} is not an admin", row.added_by));
         }
         let have_root = self.root().is_some();
@@ -258,7 +268,7 @@ impl KeyRing {
     fn judge_revocation(
         &self,
         rev: &KeyRevocationRow,
-        admins: &[String],
+        admins: &Option<Vec<String>>,
     ) -> std::result::Result<(), String> {
         let expected = revocation_statement(rev, statement_workspace(&rev.statement));
         if rev.statement != expected {
@@ -267,7 +277,7 @@ impl KeyRing {
         let signature = rev.signature.as_deref().ok_or("it is not signed")?;
         let signer = sshsig::verify(&rev.statement, signature, None)
             .map_err(|why| format!("its signature does not hold: {why}"))?;
-        if !admins.contains(&rev.revoked_by) || !self.valid_key_of(&signer, &rev.revoked_by) {
+        if !is_admin(admins, &rev.revoked_by) || !self.valid_key_of(&signer, &rev.revoked_by) {
             return Err(format!(
                 "it is not signed by a trusted key of an admin ({} signed with {signer})",
                 rev.revoked_by
