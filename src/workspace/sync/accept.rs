@@ -16,7 +16,8 @@ use crate::sync::wire::{
     MAX_BATCH, PullReply, PulledRecord, PushReply, RecordResult, RecordStatus,
 };
 
-use super::super::deploy::{refusals, rollback_target_of};
+use super::super::deploy::rollback_target_of;
+use super::super::reviews::refusals;
 use super::super::signed_records::checked_decisions;
 use super::super::{Result, Workspace};
 use super::forgery::{PushError, refuse_forgeries};

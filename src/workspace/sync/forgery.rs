@@ -8,7 +8,7 @@ use crate::store::{LocalTable, ReviewRow, StoreError, Tx};
 use crate::sync::records::{DecisionRecord, Record, ReviewRecord, UnreadableRecord};
 
 use super::super::WorkspaceError;
-use super::super::deploy::refusals;
+use super::super::reviews::refusals;
 
 /// Why the server took no record of a push.
 #[derive(Debug, thiserror::Error)]
