@@ -121,5 +121,27 @@ fn a_signed_decision_counts_on_the_server_and_an_unsigned_one_is_refused_there()
         v2["review"]["decisions"].as_array().unwrap().is_empty(),
         "{v2}"
     );
+    // bob deploys v1 to production, signed: the server takes it (its policy is met by his
+    // verified approval), and the sync pins the history with a checkpoint bob signs.
+    let mut deploy = signed.to_vec();
+    deploy.extend(["deploy", P, "--version", "1", "--env", "production"]);
+    ok_as(&w.b, "bob", &deploy);
+    let before = common::json_as(&w.b, "bob", &["audit", "verify"])["checkpoints"]
+        .as_u64()
+        .unwrap();
+    let mut push = signed.to_vec();
+    push.extend(["sync", "push"]);
+    let pushed = with_key(&w.b, "bob", &w.keys.bob, &push);
+    assert!(pushed.stdout.contains("pushed 1"), "{pushed:?}");
+    let after = common::json_as(&w.b, "bob", &["audit", "verify"]);
+    assert_eq!(
+        after["checkpoints"].as_u64().unwrap(),
+        before + 1,
+        "{after}"
+    );
+    let served = json_on(&w.server_db, "root", &["envs"]);
+    assert!(served.to_string().contains("production"), "{served}");
+    let history = json_on(&w.server_db, "root", &["envs", P, "--history"]);
+    assert!(history.to_string().contains("\"signature\""), "{history}");
     w.assert_audits_ok();
 }

@@ -146,6 +146,20 @@ impl Workspace {
             tx.catch_up_pull_cursor(remote)?;
             Ok::<_, WorkspaceError>(())
         })?;
+        // A deployment the server took: pin the history it extends with a signed checkpoint
+        // (to a protected environment, when a key is at hand).
+        let deployed: std::collections::BTreeSet<&str> = batch
+            .iter()
+            .zip(&reply.results)
+            .filter(|(_, r)| r.status == RecordStatus::Accepted)
+            .filter_map(|(record, _)| match record {
+                Record::Deployment(d) => Some(d.env.as_str()),
+                _ => None,
+            })
+            .collect();
+        for env in deployed {
+            self.checkpoint_after_deployment(env);
+        }
         Ok(())
     }
 
