@@ -4,12 +4,13 @@
 //! registration or revocation must be vouched for by a key the server trusts.
 
 use crate::domain::policy::SignatureCheck;
-use crate::store::{DeploymentRow, KeyRevocationRow, ReviewRow, Tx, UserKeyRow};
+use crate::store::{DeploymentRow, ReviewRow, Tx};
 use crate::sync::records::{DecisionRecord, DeploymentRecord, KeyRevocationRecord, UserKeyRecord};
 
 use super::super::Result;
 use super::super::keyring::{KeyRing, statement_workspace};
 use super::super::signed_records::{DecisionFacts, deployment_check};
+use super::apply::{key_revocation_row, user_key_row};
 
 /// `Err(reason)` when the record's signature refuses it.
 type Verdict = std::result::Result<(), String>;
@@ -96,33 +97,14 @@ pub(super) fn key_registration(tx: &Tx<'_>, r: &UserKeyRecord) -> Result<Verdict
             r.fingerprint, other.user
         )));
     }
-    let row = UserKeyRow {
-        id: 0,
-        record_id: r.id.clone(),
-        user: r.user.clone(),
-        fingerprint: r.fingerprint.clone(),
-        public_key: r.public_key.clone(),
-        added_by: r.added_by.clone(),
-        at: r.at.clone(),
-        statement: r.statement.clone(),
-        signature: r.signature.clone(),
-    };
-    Ok(KeyRing::judge_received_registration(tx, &row)?
+    Ok(KeyRing::judge_received_registration(tx, &user_key_row(r))?
         .map_err(|why| format!("the registration does not verify on the server: {why}")))
 }
 
 /// A pushed key revocation, signed by a trusted admin key of the server's.
 pub(super) fn key_revocation(tx: &Tx<'_>, r: &KeyRevocationRecord) -> Result<Verdict> {
-    let row = KeyRevocationRow {
-        id: 0,
-        record_id: r.id.clone(),
-        user: r.user.clone(),
-        fingerprint: r.fingerprint.clone(),
-        revoked_by: r.revoked_by.clone(),
-        at: r.at.clone(),
-        statement: r.statement.clone(),
-        signature: r.signature.clone(),
-    };
-    Ok(KeyRing::judge_received_revocation(tx, &row)?
-        .map_err(|why| format!("the revocation does not verify on the server: {why}")))
+    Ok(
+        KeyRing::judge_received_revocation(tx, &key_revocation_row(r))?
+            .map_err(|why| format!("the revocation does not verify on the server: {why}")),
+    )
 }

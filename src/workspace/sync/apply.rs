@@ -5,7 +5,9 @@
 use serde_json::json;
 
 use crate::store::{KeyRevocationRow, LocalTable, StoreError, Tx, UserKeyRow};
-use crate::sync::records::{DatasetVersionRecord, Record, VersionRecord};
+use crate::sync::records::{
+    DatasetVersionRecord, KeyRevocationRecord, Record, UserKeyRecord, VersionRecord,
+};
 
 use super::super::{Result, WorkspaceError, now};
 
@@ -14,6 +16,35 @@ fn missing(what: &str, id: &str, record: &Record) -> WorkspaceError {
         "{} refers to {what} {id}, which this workspace does not hold",
         record.describe()
     ))
+}
+
+/// A received key registration as it is stored.
+pub(super) fn user_key_row(r: &UserKeyRecord) -> UserKeyRow {
+    UserKeyRow {
+        id: 0,
+        record_id: r.id.clone(),
+        user: r.user.clone(),
+        fingerprint: r.fingerprint.clone(),
+        public_key: r.public_key.clone(),
+        added_by: r.added_by.clone(),
+        at: r.at.clone(),
+        statement: r.statement.clone(),
+        signature: r.signature.clone(),
+    }
+}
+
+/// A received key revocation as it is stored.
+pub(super) fn key_revocation_row(r: &KeyRevocationRecord) -> KeyRevocationRow {
+    KeyRevocationRow {
+        id: 0,
+        record_id: r.id.clone(),
+        user: r.user.clone(),
+        fingerprint: r.fingerprint.clone(),
+        revoked_by: r.revoked_by.clone(),
+        at: r.at.clone(),
+        statement: r.statement.clone(),
+        signature: r.signature.clone(),
+    }
 }
 
 /// Stores `record` (its references already checked) and appends its audit entry, as the
@@ -111,17 +142,7 @@ pub(super) fn store(tx: &Tx<'_>, record: &Record, pushed_with: Option<&str>) -> 
             )
         }
         Record::UserKey(r) => {
-            tx.insert_user_key(&UserKeyRow {
-                id: 0,
-                record_id: r.id.clone(),
-                user: r.user.clone(),
-                fingerprint: r.fingerprint.clone(),
-                public_key: r.public_key.clone(),
-                added_by: r.added_by.clone(),
-                at: r.at.clone(),
-                statement: r.statement.clone(),
-                signature: r.signature.clone(),
-            })?;
+            tx.insert_user_key(&user_key_row(r))?;
             (
                 &r.added_by,
                 "user.key.add".to_string(),
@@ -130,16 +151,7 @@ pub(super) fn store(tx: &Tx<'_>, record: &Record, pushed_with: Option<&str>) -> 
             )
         }
         Record::KeyRevocation(r) => {
-            tx.insert_key_revocation(&KeyRevocationRow {
-                id: 0,
-                record_id: r.id.clone(),
-                user: r.user.clone(),
-                fingerprint: r.fingerprint.clone(),
-                revoked_by: r.revoked_by.clone(),
-                at: r.at.clone(),
-                statement: r.statement.clone(),
-                signature: r.signature.clone(),
-            })?;
+            tx.insert_key_revocation(&key_revocation_row(r))?;
             (
                 &r.revoked_by,
                 "user.key.revoke".to_string(),
