@@ -58,7 +58,8 @@ impl From<DeliveryError> for ApiError {
                 ApiError::new(StatusCode::FORBIDDEN, "policy_refused", m)
             }
             // Logged with prompt, version and both hashes (never the text); served by nobody.
-            e @ DeliveryError::ContentMismatch { .. } => ApiError::internal(e),
+            e @ (DeliveryError::ContentMismatch { .. }
+            | DeliveryError::UnverifiedDeployment { .. }) => ApiError::internal(e),
         }
     }
 }

@@ -134,6 +134,15 @@ impl Tx<'_> {
             .transpose()
     }
 
+    /// When an environment's policy was last set; `None` when there is no such environment.
+    pub fn policy_updated_at(&self, env: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT updated_at FROM policies WHERE env = ?1")?
+            .query_row([env], |r| r.get(0))
+            .optional()?)
+    }
+
     /// Sets an environment's policy.
     pub fn put_policy(
         &self,

@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 
 use crate::domain::langfuse::{DEFAULT_LABEL, LATEST};
 use crate::domain::served::{TemplateForm, template_form};
+
+use super::delivery_signatures::DeliveryTrust;
 use crate::domain::{PromptContent, PromptName, PromptType, VariableUse, VersionRef};
 use crate::template::VarInputs;
 
@@ -37,6 +39,15 @@ pub enum DeliveryError {
         version: u32,
         recorded: String,
         actual: String,
+    },
+    /// The environment requires signatures and the deployment it would serve does not carry
+    /// one that holds: nobody serves it until a signed deployment replaces it.
+    #[error("{env} does not serve version {version} of {name}: {reason}")]
+    UnverifiedDeployment {
+        name: PromptName,
+        env: String,
+        version: u32,
+        reason: String,
     },
 }
 
@@ -144,7 +155,7 @@ impl Workspace {
                 .ok_or_else(|| DeliveryError::Invalid(format!("{name} has no versions"))),
             Pick::Environment(env) => {
                 self.check_environment(env)?;
-                self.served(name, env)?
+                self.served_to_clients(name, env)?
                     .ok_or_else(|| DeliveryError::NotServed {
                         name: name.clone(),
                         env: env.clone(),
@@ -167,7 +178,9 @@ impl Workspace {
             .environments()
             .map_err(WorkspaceError::from)?
         {
-            if self.served(name, &env)? == Some(number) {
+            // An environment whose deployment does not verify serves nothing, so it is not
+            // named either.
+            if matches!(self.served_to_clients(name, &env), Ok(Some(n)) if n == number) {
                 environments.push(env);
             }
         }
@@ -197,12 +210,21 @@ impl Workspace {
         self.check_environment(env)?;
         let matrix = self.env_matrix()?;
         let column = matrix.environments.iter().position(|e| e == env);
+        let tx = self.store.read();
+        let trust = DeliveryTrust::load(&tx, env)?;
         let mut prompts = Vec::new();
         for row in matrix.prompts {
-            let Some(version) = column.and_then(|i| row.served[i].1) else {
+            if column.and_then(|i| row.served[i].1).is_none() {
+                continue;
+            }
+            let name = PromptName::parse(&row.prompt).map_err(WorkspaceError::from)?;
+            let Some(current) = tx
+                .current_deployment(name.as_str(), env)
+                .map_err(WorkspaceError::from)?
+            else {
                 continue;
             };
-            let name = PromptName::parse(&row.prompt).map_err(WorkspaceError::from)?;
+            let version = trust.served(&name, &current)?;
             let served = self.version(&name, version)?;
             check_content_hash(&name, version, &served.content, &served.content_hash)?;
             let content_hash = served.content_hash;

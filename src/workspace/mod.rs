@@ -7,6 +7,7 @@ mod boards;
 mod comments;
 mod datasets;
 mod delivery;
+mod delivery_signatures;
 mod demo;
 mod demo_people;
 mod demo_script;
