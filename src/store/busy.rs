@@ -132,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn a_write_lock_on_the_shm_file_names_its_holder() {
+    fn a_lock_held_by_this_process_is_not_another_process() {
         // Holding the lock from this process is not "another process": the holder is skipped.
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("w.db");
