@@ -1,5 +1,6 @@
 //! The command line: parses arguments, calls the workspace, prints the answer. No business rule
-//! lives here. Exit codes: 0 ok, 1 the operation failed, 2 usage error.
+//! lives here. Exit codes: 0 ok, 1 the operation failed, 2 usage error, 75 the workspace file
+//! is busy (another process holds its write lock: try again).
 
 mod authoring;
 mod comments;
@@ -183,9 +184,22 @@ pub fn main() -> ExitCode {
                 &mut stderr,
                 format_args!("{} {err:#}\n", output::paint(output::BAD.bold(), "error:")),
             );
-            ExitCode::from(1)
+            ExitCode::from(if is_busy(&err) { EXIT_BUSY } else { 1 })
         }
     }
+}
+
+/// The exit code of a command refused because another process held the file's write lock
+/// (sysexits' `EX_TEMPFAIL`: try again).
+const EXIT_BUSY: u8 = 75;
+
+fn is_busy(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<crate::workspace::WorkspaceError>()
+            .is_some_and(|w| w.is_busy())
+            || e.downcast_ref::<crate::store::StoreError>()
+                .is_some_and(|s| s.is_busy())
+    })
 }
 
 struct Ctx {

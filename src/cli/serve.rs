@@ -35,6 +35,17 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C [default: 30]
     #[arg(long, env = "GALLEY_SERVE_SHUTDOWN_GRACE", value_name = "SECS")]
     shutdown_grace: Option<u64>,
+    /// Seconds a client may take to send a request's line and headers; slower connections are
+    /// closed [default: 10]
+    #[arg(long, env = "GALLEY_SERVE_HEADER_TIMEOUT", value_name = "SECS")]
+    header_timeout: Option<u64>,
+    /// Connections served at once; more wait for a free slot [default: 4096]
+    #[arg(long, env = "GALLEY_SERVE_MAX_CONNECTIONS", value_name = "N")]
+    max_connections: Option<usize>,
+    /// Milliseconds a write waits for another process's lock on the file before answering 503
+    /// [default: 10000]
+    #[arg(long, env = "GALLEY_SERVE_BUSY_TIMEOUT", value_name = "MS")]
+    busy_timeout: Option<u64>,
     /// Requests per second one key may make; over it, 429 [default: 0, no limit]
     #[arg(long, env = "GALLEY_SERVE_RATE_LIMIT", value_name = "N")]
     rate_limit: Option<u32>,
@@ -65,6 +76,9 @@ pub fn serve(args: ServeArgs, db_flag: Option<&Path>, default_db: PathBuf) -> an
         body_limit: args.body_limit,
         request_timeout_secs: args.request_timeout,
         shutdown_grace_secs: args.shutdown_grace,
+        header_timeout_secs: args.header_timeout,
+        max_connections: args.max_connections,
+        busy_timeout_ms: args.busy_timeout,
         rate_limit: args.rate_limit,
         pool_size: args.pool_size,
         freshness_ms: args.freshness_ms,

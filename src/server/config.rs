@@ -27,6 +27,13 @@ pub struct ServeConfig {
     pub request_timeout: Duration,
     /// How long in-flight requests get to finish after SIGTERM or Ctrl-C.
     pub shutdown_grace: Duration,
+    /// How long a client may take to send a request's line and headers (on a new connection,
+    /// from its opening); a slower connection is closed.
+    pub header_timeout: Duration,
+    /// Connections served at once; the next one waits (in the listen backlog) for a free slot.
+    pub max_connections: usize,
+    /// How long a write waits for another process's lock on the file before answering 503.
+    pub busy_timeout: Duration,
     /// Requests per second one key may make (bursts up to as many); 0: no limit.
     pub rate_limit: u32,
     /// Workspace connections used for database work (at least 1).
@@ -52,6 +59,9 @@ impl ServeConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            busy_timeout: Duration::from_secs(10),
             rate_limit: 0,
             pool_size: 4,
             freshness_ms: 1,
@@ -73,6 +83,9 @@ pub struct ServeFile {
     pub body_limit: Option<usize>,
     pub request_timeout_secs: Option<u64>,
     pub shutdown_grace_secs: Option<u64>,
+    pub header_timeout_secs: Option<u64>,
+    pub max_connections: Option<usize>,
+    pub busy_timeout_ms: Option<u64>,
     pub rate_limit: Option<u32>,
     pub pool_size: Option<usize>,
     pub freshness_ms: Option<u32>,
@@ -139,6 +152,15 @@ impl ServeFile {
         if let Some(v) = over.shutdown_grace_secs.or(self.shutdown_grace_secs) {
             config.shutdown_grace = Duration::from_secs(v);
         }
+        if let Some(v) = over.header_timeout_secs.or(self.header_timeout_secs) {
+            config.header_timeout = Duration::from_secs(v.max(1));
+        }
+        if let Some(v) = over.max_connections.or(self.max_connections) {
+            config.max_connections = v.max(1);
+        }
+        if let Some(v) = over.busy_timeout_ms.or(self.busy_timeout_ms) {
+            config.busy_timeout = Duration::from_millis(v);
+        }
         if let Some(v) = over.rate_limit.or(self.rate_limit) {
             config.rate_limit = v;
         }
@@ -162,10 +184,14 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file_which_beats_the_defaults() {
-        let file: ServeFile =
-            toml::from_str("addr = \"0.0.0.0:9000\"\nmax_age = 5\nrate_limit = 10\n").unwrap();
+        let file: ServeFile = toml::from_str(
+            "addr = \"0.0.0.0:9000\"\nmax_age = 5\nrate_limit = 10\nmax_connections = 9\n\
+             header_timeout_secs = 4\n",
+        )
+        .unwrap();
         let flags = ServeFile {
             max_age: Some(7),
+            header_timeout_secs: Some(2),
             ..Default::default()
         };
         let c = file.resolve(flags, PathBuf::from("w.db")).unwrap();
@@ -174,6 +200,10 @@ mod tests {
         assert_eq!(c.rate_limit, 10);
         assert_eq!(c.db, PathBuf::from("w.db"));
         assert_eq!(c.body_limit, 1024 * 1024);
+        assert_eq!(
+            (c.max_connections, c.header_timeout, c.busy_timeout),
+            (9, Duration::from_secs(2), Duration::from_secs(10))
+        );
     }
 
     #[test]

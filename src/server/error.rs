@@ -8,13 +8,16 @@ use serde::Serialize;
 
 use crate::workspace::WorkspaceError;
 
+/// The `Retry-After` (seconds) of a busy answer.
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
 /// An error answer: a status, a stable machine-readable `code` and a one-line message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
-    /// Seconds to wait before retrying (sent as `Retry-After` with 429).
+    /// Seconds to wait before retrying (sent as `Retry-After` with 429 and 503).
     pub retry_after: Option<u64>,
     /// The id of the record the error is about (a forged record of a push).
     pub record: Option<String>,
@@ -88,6 +91,20 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",
                 "too many requests for this key: slow down",
+            )
+        }
+    }
+
+    /// 503: another process held the workspace file's write lock for longer than the busy
+    /// timeout. The holder is logged, not told to the client.
+    pub fn busy(detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %detail, "workspace busy");
+        Self {
+            retry_after: Some(BUSY_RETRY_AFTER_SECS),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the workspace is busy: another process holds its write lock; try again",
             )
         }
     }
@@ -172,6 +189,7 @@ impl From<WorkspaceError> for ApiError {
                 Self::forbidden(err.to_string())
             }
             W::UnknownTemplate { .. } => Self::bad_request(err.to_string()),
+            _ if err.is_busy() => Self::busy(&err),
             _ => Self::internal(&err),
         }
     }

@@ -10,6 +10,7 @@ pub mod auth;
 mod bodies;
 mod cache;
 pub mod config;
+mod connections;
 mod delivery;
 pub mod error;
 mod health;
@@ -115,7 +116,10 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
 
 async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let state = AppState::open(config.clone())?;
-    let app = router(state.clone()).into_make_service();
+    let app = connections::ConnectionLimit::new(
+        router(state.clone()).into_make_service(),
+        config.max_connections,
+    );
     let listener = std::net::TcpListener::bind(config.addr).map_err(|cause| ServeError::Bind {
         addr: config.addr,
         cause,
@@ -145,7 +149,16 @@ async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         writeln!(out, "listening on {scheme}://{local}")?;
         out.flush()?;
     }
-    let server = axum_server::from_tcp(listener)?.handle(handle);
+    // A connection that has not sent a whole request line and headers within the header
+    // timeout is closed: the first request's timer covers hyper's protocol detection too, and
+    // hyper's own covers each later request on a kept-alive connection.
+    let mut server = axum_server::from_tcp(listener)?
+        .handle(handle)
+        .first_request_timeout(config.header_timeout);
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(config.header_timeout);
     match tls {
         Some(tls) => {
             let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());

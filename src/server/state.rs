@@ -51,12 +51,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// A workspace connection for the pool, whose writes wait `busy_timeout` for other processes.
+fn open_pooled(config: &ServeConfig, principal: &str) -> Result<Workspace, WorkspaceError> {
+    let ws = Workspace::open(&config.db, principal)?;
+    ws.set_busy_timeout(config.busy_timeout)?;
+    Ok(ws)
+}
+
 impl AppState {
     /// Opens the workspace file (creating and migrating it if needed).
     pub fn open(config: ServeConfig) -> Result<Self, WorkspaceError> {
         let watcher = Workspace::open(&config.db, SERVER_USER)?;
         let first = watcher.change_counter()?;
-        let pool = Mutex::new(vec![Workspace::open(&config.db, SERVER_USER)?]);
+        let pool = Mutex::new(vec![open_pooled(&config, SERVER_USER)?]);
         Ok(Self(Arc::new(Inner {
             config,
             pool,
@@ -107,7 +114,7 @@ impl AppState {
             let taken = lock(&state.0.pool).pop();
             let mut ws = match taken {
                 Some(ws) => ws,
-                None => Workspace::open(state.db_path(), &principal).map_err(ApiError::from)?,
+                None => open_pooled(&state.0.config, &principal).map_err(ApiError::from)?,
             };
             ws.act_as(&principal);
             let out = f(&mut ws).map_err(Into::into);

@@ -2,6 +2,7 @@
 //! busy timeout), embedded migrations, and typed functions with bound parameters.
 
 mod audit;
+mod busy;
 mod comments;
 mod evals;
 mod keys;
@@ -22,6 +23,7 @@ pub use audit::{
     AuditEntry, AuditQuery, BreakKind, ChainBreak, ChainHead, ChainReport, CheckpointRow,
     GENESIS_HASH, NewCheckpoint, canonical_json, chain_hash,
 };
+pub use busy::LockHolder;
 pub use comments::CommentRow;
 pub use evals::RunSpecRow;
 pub use keys::KeyRow;
@@ -66,12 +68,27 @@ pub enum StoreError {
          tables); it was left untouched"
     )]
     ForeignDatabase { path: PathBuf },
+    /// Another process held the write lock for longer than the busy timeout.
+    #[error("the workspace {path} is busy: another process{} holds its write lock; try again",
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Busy {
+        path: PathBuf,
+        /// Who holds the lock, where the OS tells.
+        holder: Option<LockHolder>,
+    },
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("cannot write the output: {0}")]
     Output(std::io::Error),
+}
+
+impl StoreError {
+    /// Whether another process's write lock made this fail (worth retrying).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Busy { .. })
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -181,6 +198,9 @@ impl Store {
             Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotADatabase {
                 path: self.path.clone(),
             },
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                busy_or(&self.path, err)
+            }
             _ => StoreError::Open {
                 path: self.path.clone(),
                 cause: err,
@@ -209,9 +229,11 @@ impl Store {
         if found == known {
             return Ok(());
         }
+        let path = &self.path;
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| busy_or(path, e))?;
         // Another process may have migrated while we waited for the lock.
         let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in migrations::MIGRATIONS.iter().enumerate().skip(now as usize) {
@@ -244,13 +266,34 @@ impl Store {
         &mut self,
         f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        let path = &self.path;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+            .map_err(|e| busy_or(path, e))?;
         let out = f(&Tx { conn: &tx })?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit().map_err(|e| busy_or(path, e))?;
         Ok(out)
+    }
+
+    /// How long a write waits for another process's lock before failing with
+    /// [`StoreError::Busy`] (10 s unless set).
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        Ok(self.conn.busy_timeout(timeout)?)
+    }
+}
+
+/// [`StoreError::Busy`], naming the lock's holder, when `err` says the file is locked;
+/// otherwise the plain SQLite error.
+fn busy_or(path: &Path, err: rusqlite::Error) -> StoreError {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            StoreError::Busy {
+                path: path.to_path_buf(),
+                holder: busy::write_lock_holder(path),
+            }
+        }
+        _ => StoreError::Sqlite(err),
     }
 }
 

@@ -86,6 +86,12 @@ pub enum WorkspaceError {
 pub type Result<T, E = WorkspaceError> = std::result::Result<T, E>;
 
 impl WorkspaceError {
+    /// Whether another process's write lock made this fail (the store's `Busy`): worth
+    /// retrying.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, Self::Store(e) if e.is_busy())
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Self::Io {

@@ -176,6 +176,11 @@ impl Workspace {
         Ok(self.store.set_memory_map(bytes)?)
     }
 
+    /// How long a write waits for another process's lock before failing as busy.
+    pub fn set_busy_timeout(&self, timeout: std::time::Duration) -> Result<()> {
+        Ok(self.store.set_busy_timeout(timeout)?)
+    }
+
     /// The workspace file.
     pub fn path(&self) -> &Path {
         self.store.path()
