@@ -232,6 +232,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return crate::tui::terminal::run(&path, &me.user, &config.keymap, signer);
     };
     let mut workspace = open_as(&path, &me)?;
+    workspace.set_render_budget(config.render);
     workspace.set_signer(user_keys::key_source(cli.signing_key, &config));
     let mut ctx = Ctx {
         json: cli.json,

@@ -84,6 +84,7 @@ pub fn serve(args: ServeArgs, db_flag: Option<&Path>, default_db: PathBuf) -> an
         freshness_ms: args.freshness_ms,
         log_file: args.log_file,
         monitor: None,
+        render: None,
     };
     let config = file.resolve(over, default_db)?;
     run(config)?;

@@ -34,14 +34,12 @@ pub enum TemplateForm {
     Messages(Vec<TemplateMessage>),
 }
 
-/// How includes are expanded: snippet name → its template text.
-pub type Snippets = std::collections::BTreeMap<String, String>;
-
 /// The template of `content`, sections joined as the renderer joins them (with `## Title`
 /// headings when a text prompt asks for them; consecutive chat sections of one role make one
-/// message), and literal `{% include "name" %}` tags replaced by the snippets' text, so a client
-/// that only substitutes variables gets the whole prompt.
-pub fn template_form(content: &PromptContent, snippets: &Snippets) -> TemplateForm {
+/// message). Give it content whose includes are already inlined
+/// (`crate::template::Template::inlined`), so a client that only substitutes variables gets the
+/// whole prompt.
+pub fn template_form(content: &PromptContent) -> TemplateForm {
     let bodies = content
         .sections
         .iter()
@@ -50,7 +48,7 @@ pub fn template_form(content: &PromptContent, snippets: &Snippets) -> TemplateFo
         PromptType::Text => TemplateForm::Text(
             bodies
                 .map(|s| {
-                    let body = inline_includes(s.body.trim_end(), snippets, 0);
+                    let body = s.body.trim_end().to_string();
                     if content.headings {
                         format!("## {}\n\n{body}", s.title)
                     } else {
@@ -71,7 +69,7 @@ pub fn template_form(content: &PromptContent, snippets: &Snippets) -> TemplateFo
                     continue;
                 }
                 let role = s.role.unwrap_or(MessageRole::System);
-                let body = inline_includes(s.body.trim_end(), snippets, 0);
+                let body = s.body.trim_end().to_string();
                 match out.last_mut() {
                     Some(TemplateMessage::Message { role: r, content }) if *r == role => {
                         content.push_str("\n\n");
@@ -86,41 +84,6 @@ pub fn template_form(content: &PromptContent, snippets: &Snippets) -> TemplateFo
             TemplateForm::Messages(out)
         }
     }
-}
-
-/// Replaces `{% include "name" %}` (either quote, optional `-` trims) by the snippet's text,
-/// recursively up to a fixed depth; unknown names are left as they are.
-fn inline_includes(text: &str, snippets: &Snippets, depth: usize) -> String {
-    if depth > 8 || !text.contains("{%") {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("{%") {
-        out.push_str(&rest[..start]);
-        let tag = &rest[start..];
-        let Some(end) = tag.find("%}") else {
-            out.push_str(tag);
-            return out;
-        };
-        let inner = tag[2..end].trim_matches(['-', '+']).trim();
-        let name = inner
-            .strip_prefix("include")
-            .map(str::trim)
-            .filter(|a| a.len() >= 2)
-            .filter(|a| {
-                let (first, last) = (a.as_bytes()[0], a.as_bytes()[a.len() - 1]);
-                first == last && (first == b'"' || first == b'\'')
-            })
-            .map(|a| &a[1..a.len() - 1]);
-        match name.and_then(|n| snippets.get(n)) {
-            Some(snippet) => out.push_str(&inline_includes(snippet, snippets, depth + 1)),
-            None => out.push_str(&tag[..end + 2]),
-        }
-        rest = &tag[end + 2..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -144,7 +107,7 @@ mod tests {
                 Section::new(SectionKind::Instructions, "Steps", None, "Do it.\n"),
             ],
         );
-        let form = template_form(&c, &Snippets::new());
+        let form = template_form(&c);
         assert_eq!(
             form,
             TemplateForm::Text("## Role\n\nYou help {{ user }}.\n\n## Steps\n\nDo it.".into())
@@ -168,7 +131,7 @@ mod tests {
                 ),
             ],
         );
-        let TemplateForm::Messages(m) = template_form(&c, &Snippets::new()) else {
+        let TemplateForm::Messages(m) = template_form(&c) else {
             panic!("chat prompts give messages");
         };
         assert_eq!(m.len(), 3);
@@ -181,17 +144,5 @@ mod tests {
                 {"role": "user", "content": "Q"},
             ])
         );
-    }
-
-    #[test]
-    fn includes_are_inlined_and_unknown_ones_kept() {
-        let mut s = Snippets::new();
-        s.insert("tone".into(), "Be brief. {% include 'sig' %}".into());
-        s.insert("sig".into(), "-- {{ team }}".into());
-        let text = inline_includes("A {%- include \"tone\" %} B {% include 'x' %}", &s, 0);
-        assert_eq!(text, "A Be brief. -- {{ team }} B {% include 'x' %}");
-        let mut looped = Snippets::new();
-        looped.insert("a".into(), "{% include 'a' %}".into());
-        assert!(inline_includes("{% include 'a' %}", &looped, 0).contains("include"));
     }
 }

@@ -26,9 +26,13 @@ use super::providers::{
 /// A version ready to run: its content and the snippets it includes.
 #[derive(Debug, Clone)]
 pub struct PreparedVersion {
+    /// The prompt's name, for errors that name it.
+    pub name: String,
     pub number: u32,
     pub content: PromptContent,
     pub snippets: SnippetSet,
+    /// What rendering it for one case may cost.
+    pub budget: crate::template::RenderBudget,
 }
 
 /// Identifies a result across runs: (case id, version, provider).
@@ -383,8 +387,9 @@ fn render(version: &PreparedVersion, case: &TestCase) -> Result<Rendered, String
                 .map_err(|e| format!("variable `{name}` {e}"))?;
         }
     }
-    let template =
-        Template::compile(&version.content, &version.snippets).map_err(|e| e.to_string())?;
+    let template = Template::compile(&version.content, &version.snippets)
+        .map_err(|e| e.to_string())?
+        .budgeted(&version.name, version.budget);
     template.render(&vars).map_err(|e| e.to_string())
 }
 

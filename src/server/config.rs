@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::domain::observation::KeepLimits;
+use crate::template::RenderBudget;
 
 /// Everything `galley serve` runs with.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +47,9 @@ pub struct ServeConfig {
     /// What ingestion keeps of each observation (output and variable sizes, redacted
     /// variables): the settings file's `[monitor]` table, same keys as the user config's.
     pub keep: KeepLimits,
+    /// What one render may cost: the settings file's `[render]` table, same keys as the user
+    /// config's.
+    pub render: RenderBudget,
 }
 
 impl ServeConfig {
@@ -67,6 +71,7 @@ impl ServeConfig {
             freshness_ms: 1,
             log_file: None,
             keep: KeepLimits::default(),
+            render: RenderBudget::default(),
         }
     }
 }
@@ -92,6 +97,8 @@ pub struct ServeFile {
     pub log_file: Option<PathBuf>,
     /// `[monitor]`: `max_output_chars`, `max_variable_chars`, `redact`.
     pub monitor: Option<KeepLimits>,
+    /// `[render]`: `fuel`, `max_output_bytes`, `max_inlined_bytes`.
+    pub render: Option<RenderBudget>,
 }
 
 /// Why the settings are unusable.
@@ -173,6 +180,9 @@ impl ServeFile {
         config.log_file = pick(over.log_file, self.log_file);
         if let Some(keep) = over.monitor.or(self.monitor) {
             config.keep = keep;
+        }
+        if let Some(render) = over.render.or(self.render) {
+            config.render = render;
         }
         Ok(config)
     }

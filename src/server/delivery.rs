@@ -77,6 +77,11 @@ fn render_error(err: &RenderError) -> ApiError {
             "wrong_variable_type",
             err.to_string(),
         ),
+        RenderError::OverBudget { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "render_budget_exceeded",
+            err.to_string(),
+        ),
         _ => ApiError::unprocessable(err.to_string()),
     }
 }
@@ -173,7 +178,7 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "Missing or mistyped variables, named")),
+        (status = 422, body = ErrorBody, description = "Missing or mistyped variables, named, or a template over the render budget")),
     security(("bearer" = [])))]
 async fn render(
     State(state): State<AppState>,

@@ -111,7 +111,11 @@ pub fn run(config: ServeConfig) -> Result<(), ServeError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve(config))
+    let served = runtime.block_on(serve(config));
+    // A render still running on a blocking thread (each is bounded by the render budget) must
+    // not hold the process past its grace period: dropping the runtime would wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    served
 }
 
 async fn serve(config: ServeConfig) -> Result<(), ServeError> {

@@ -117,6 +117,7 @@ impl AppState {
                 None => open_pooled(&state.0.config, &principal).map_err(ApiError::from)?,
             };
             ws.act_as(&principal);
+            ws.set_render_budget(state.0.config.render);
             let out = f(&mut ws).map_err(Into::into);
             let mut pool = lock(&state.0.pool);
             if pool.len() < state.0.config.pool_size {

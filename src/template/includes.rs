@@ -117,6 +117,142 @@ fn visit<E>(
     Ok(())
 }
 
+/// One piece of a template's text as the inliner sees it.
+enum Piece<'a> {
+    /// Text kept as it is (including tags other than include, import, from and extends).
+    Text(&'a str),
+    /// `{% include "name" %}` with a literal name.
+    Include(&'a str),
+    /// An include, import, from or extends tag that names no single literal template.
+    Other(&'a str),
+}
+
+/// Splits `text` into [`Piece`]s.
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{%") {
+        let tag = &rest[start..];
+        let Some(end) = tag.find("%}") else {
+            break;
+        };
+        let inner = tag[2..end].trim_matches(['-', '+']).trim();
+        let keyword = inner.split_whitespace().next().unwrap_or_default();
+        if !["include", "import", "from", "extends"].contains(&keyword) {
+            out.push(Piece::Text(&rest[..start + end + 2]));
+            rest = &tag[end + 2..];
+            continue;
+        }
+        out.push(Piece::Text(&rest[..start]));
+        let literal = inner
+            .strip_prefix("include")
+            .map(str::trim)
+            .filter(|a| a.len() >= 2)
+            .filter(|a| {
+                let (first, last) = (a.as_bytes()[0], a.as_bytes()[a.len() - 1]);
+                first == last
+                    && (first == b'"' || first == b'\'')
+                    && !a[1..a.len() - 1].contains(first as char)
+            })
+            .map(|a| &a[1..a.len() - 1]);
+        out.push(match literal {
+            Some(name) => Piece::Include(name),
+            None => Piece::Other(&tag[..end + 2]),
+        });
+        rest = &tag[end + 2..];
+    }
+    out.push(Piece::Text(rest));
+    out
+}
+
+/// Why a template cannot be inlined for a client that only substitutes variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InlineError {
+    /// The inlined text would pass this many bytes.
+    TooLarge(usize),
+    /// A tag that names no single snippet (a dynamic include, `import`, `from`, `extends`), or
+    /// a snippet that is not in the set.
+    NotInlinable(String),
+    /// Snippets that include each other.
+    Cycle(String),
+}
+
+/// The size of `text` with every literal include inlined (other tags count as written), or
+/// `None` once it passes `limit`. Each snippet's size is worked out once, so a chain of
+/// snippets that each include the previous one twice costs one step per snippet.
+pub fn inlined_size(text: &str, snippets: &SnippetSet, limit: usize) -> Option<usize> {
+    let mut sizes = BTreeMap::new();
+    size_of(text, snippets, limit, &mut sizes, 0).ok()
+}
+
+fn size_of<'s>(
+    text: &str,
+    snippets: &'s SnippetSet,
+    limit: usize,
+    sizes: &mut BTreeMap<&'s str, usize>,
+    depth: usize,
+) -> Result<usize, InlineError> {
+    // Deeper than the number of snippets means a snippet includes itself.
+    if depth > snippets.len() {
+        return Err(InlineError::Cycle(text.chars().take(60).collect()));
+    }
+    let mut total: usize = 0;
+    for piece in pieces(text) {
+        let size = match piece {
+            Piece::Text(t) | Piece::Other(t) => t.len(),
+            Piece::Include(name) => match snippets.get_key_value(name) {
+                Some((key, body)) => match sizes.get(key.as_str()) {
+                    Some(size) => *size,
+                    None => {
+                        let size = size_of(body, snippets, limit, sizes, depth + 1)?;
+                        sizes.insert(key.as_str(), size);
+                        size
+                    }
+                },
+                None => name.len() + 16,
+            },
+        };
+        total = total.saturating_add(size);
+        if total > limit {
+            return Err(InlineError::TooLarge(limit));
+        }
+    }
+    Ok(total)
+}
+
+/// `text` with every `{% include "name" %}` replaced by the snippet's text, all the way down,
+/// refusing past `limit` bytes (checked before anything is built) and refusing any tag it
+/// cannot inline, so a client never receives a literal include.
+pub fn inline_includes(
+    text: &str,
+    snippets: &SnippetSet,
+    limit: usize,
+) -> Result<String, InlineError> {
+    let mut sizes = BTreeMap::new();
+    let size = size_of(text, snippets, limit, &mut sizes, 0)?;
+    let mut out = String::with_capacity(size);
+    write_inlined(text, snippets, &mut out)?;
+    Ok(out)
+}
+
+fn write_inlined(text: &str, snippets: &SnippetSet, out: &mut String) -> Result<(), InlineError> {
+    for piece in pieces(text) {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Other(tag) => return Err(InlineError::NotInlinable(tag.to_string())),
+            Piece::Include(name) => match snippets.get(name) {
+                Some(body) => write_inlined(body, snippets, out)?,
+                None => {
+                    return Err(InlineError::NotInlinable(format!(
+                        "{{% include \"{name}\" %}}"
+                    )));
+                }
+            },
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,5 +316,59 @@ mod tests {
             Err(ResolveError::Render(e)) => assert!(e.to_string().contains("`nope`")),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn includes_are_inlined_all_the_way_down_or_refused() {
+        let mut s = SnippetSet::new();
+        s.insert("tone".into(), "Be brief. {% include 'sig' %}".into());
+        s.insert("sig".into(), "-- {{ team }}{% if x %}!{% endif %}".into());
+        let text = inline_includes("A {%- include \"tone\" %} B", &s, 1000).unwrap();
+        assert_eq!(text, "A Be brief. -- {{ team }}{% if x %}!{% endif %} B");
+        // Ten levels deep is inlined completely.
+        let mut deep = SnippetSet::new();
+        deep.insert("s0".into(), "end".into());
+        for i in 1..=10 {
+            deep.insert(format!("s{i}"), format!("{{% include \"s{}\" %}}", i - 1));
+        }
+        assert_eq!(
+            inline_includes("{% include 's10' %}", &deep, 100),
+            Ok("end".into())
+        );
+        for text in [
+            "{% include name %}",
+            "{% from 'tone' import m %}",
+            "{% include 'nope' %}",
+        ] {
+            assert!(matches!(
+                inline_includes(text, &s, 1000),
+                Err(InlineError::NotInlinable(_))
+            ));
+        }
+        let mut looped = SnippetSet::new();
+        looped.insert("a".into(), "{% include 'a' %}".into());
+        assert!(matches!(
+            inline_includes("{% include 'a' %}", &looped, 1000),
+            Err(InlineError::Cycle(_))
+        ));
+    }
+
+    #[test]
+    fn a_doubling_chain_is_measured_without_being_built() {
+        let mut s = SnippetSet::new();
+        s.insert("p0".into(), "x".into());
+        for i in 1..=30 {
+            let prev = format!("p{}", i - 1);
+            s.insert(
+                format!("p{i}"),
+                format!("{{% include '{prev}' %}}{{% include '{prev}' %}}"),
+            );
+        }
+        assert_eq!(inlined_size("{% include 'p10' %}", &s, 1 << 20), Some(1024));
+        assert_eq!(inlined_size("{% include 'p30' %}", &s, 1 << 20), None);
+        assert_eq!(
+            inline_includes("{% include 'p30' %}", &s, 1 << 20),
+            Err(InlineError::TooLarge(1 << 20))
+        );
     }
 }

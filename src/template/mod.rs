@@ -1,6 +1,7 @@
 //! Rendering: minijinja templates in section bodies, strict about variables, with errors that
 //! name the section, line and column.
 
+mod budget;
 mod includes;
 mod inputs;
 
@@ -12,7 +13,11 @@ use serde_json::{Map, Value as Json};
 
 use crate::domain::{MessageRole, PromptContent, PromptType, SectionKind, variable_uses};
 
-pub use includes::{ResolveError, SnippetSet, referenced_templates, resolve, snippet_text};
+pub use budget::{OverBudget, RenderBudget};
+pub use includes::{
+    InlineError, ResolveError, SnippetSet, inline_includes, inlined_size, referenced_templates,
+    resolve, snippet_text,
+};
 pub use inputs::{VarInputs, check_types, parse_var_args, parse_var_args_typed};
 
 /// Names the engine provides itself; they are never prompt variables.
@@ -45,6 +50,13 @@ pub enum RenderError {
     IncludeCycle { cycle: Vec<String> },
     #[error("section `{section}` includes `{name}`, which is not a prompt in this workspace")]
     UnknownSnippet { name: String, section: String },
+    #[error("prompt `{prompt}` is over its render budget: {over}")]
+    OverBudget { prompt: String, over: OverBudget },
+    #[error(
+        "prompt `{prompt}` cannot be served with its includes inlined: `{tag}` names no single \
+         prompt to inline (include prompts by their literal name, or fetch it rendered)"
+    )]
+    NotInlinable { prompt: String, tag: String },
 }
 
 fn at(line: Option<usize>, column: Option<usize>) -> String {
@@ -70,17 +82,24 @@ pub enum Rendered {
     Messages(Vec<ChatMessage>),
 }
 
-/// A prompt ready to render: its content, with its snippets resolved.
+/// A prompt ready to render: its content, with its snippets resolved, and the budget its
+/// renders run within.
 pub struct Template<'a> {
     content: &'a PromptContent,
+    snippets: SnippetSet,
     env: Environment<'static>,
+    /// The prompt's name, for errors that name it.
+    prompt: String,
+    budget: RenderBudget,
 }
 
 impl<'a> Template<'a> {
     /// Compiles every section body (and the snippets); a syntax error names its section, line
     /// and column.
+    /// Renders run within the default [`RenderBudget`] until [`Self::budgeted`] sets another.
     pub fn compile(content: &'a PromptContent, snippets: &SnippetSet) -> Result<Self, RenderError> {
         let mut env = Environment::new();
+        env.set_fuel(Some(RenderBudget::default().fuel));
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         for (name, text) in snippets {
@@ -94,7 +113,70 @@ impl<'a> Template<'a> {
             env.add_template_owned(section_key(i), section.body.clone())
                 .map_err(|e| syntax_error(&section.title, &section.body, &e))?;
         }
-        Ok(Self { content, env })
+        Ok(Self {
+            content,
+            snippets: snippets.clone(),
+            env,
+            prompt: String::new(),
+            budget: RenderBudget::default(),
+        })
+    }
+
+    /// Renders of this template (prompt `prompt`) run within `budget`; exceeding it is
+    /// [`RenderError::OverBudget`] naming the prompt.
+    pub fn budgeted(mut self, prompt: &str, budget: RenderBudget) -> Self {
+        self.env.set_fuel(Some(budget.fuel));
+        self.prompt = prompt.to_string();
+        self.budget = budget;
+        self
+    }
+
+    fn over(&self, over: OverBudget) -> RenderError {
+        RenderError::OverBudget {
+            prompt: self.prompt.clone(),
+            over,
+        }
+    }
+
+    /// The prompt's sections with every include inlined (all sections together within the
+    /// budget's `max_inlined_bytes`), for clients that fetch the template and only substitute
+    /// variables.
+    pub fn inlined(&self) -> Result<PromptContent, RenderError> {
+        let mut content = self.content.clone();
+        let mut room = self.budget.max_inlined_bytes;
+        for section in content
+            .sections
+            .iter_mut()
+            .filter(|s| s.kind != SectionKind::Placeholder)
+        {
+            section.body =
+                inline_includes(&section.body, &self.snippets, room).map_err(|e| match e {
+                    InlineError::TooLarge(_) => {
+                        self.over(OverBudget::Inlined(self.budget.max_inlined_bytes))
+                    }
+                    InlineError::NotInlinable(tag) => RenderError::NotInlinable {
+                        prompt: self.prompt.clone(),
+                        tag,
+                    },
+                    InlineError::Cycle(_) => RenderError::IncludeCycle {
+                        cycle: vec![self.prompt.clone(), section.title.clone()],
+                    },
+                })?;
+            room -= section.body.len();
+        }
+        Ok(content)
+    }
+
+    /// Refuses a template whose sections, includes inlined, pass `max_inlined_bytes`.
+    fn check_inlined_size(&self) -> Result<(), RenderError> {
+        let limit = self.budget.max_inlined_bytes;
+        let mut total: usize = 0;
+        for section in &self.content.sections {
+            let room = limit - total;
+            total += inlined_size(&section.body, &self.snippets, room)
+                .ok_or_else(|| self.over(OverBudget::Inlined(limit)))?;
+        }
+        Ok(())
     }
 
     /// The variables the text uses (sections and included snippets, plus placeholder slots),
@@ -191,21 +273,53 @@ impl<'a> Template<'a> {
 
     /// Renders with `values`: declared defaults fill what is not given, every value is checked
     /// against its declared type, and a missing required variable is named with its section.
+    ///
+    /// The render runs within the budget: all sections together get its fuel and its output
+    /// size, and the template with its includes inlined must fit `max_inlined_bytes`.
     pub fn render(&self, values: &Map<String, Json>) -> Result<Rendered, RenderError> {
         let context = self.context(values)?;
+        self.check_inlined_size()?;
         let ctx = minijinja::Value::from(minijinja::value::Serde(&context));
         let mut parts: Vec<(Option<MessageRole>, Option<&str>, String)> = Vec::new();
+        let (mut fuel_used, mut written) = (0u64, 0usize);
         for (i, section) in self.content.sections.iter().enumerate() {
             if section.kind == SectionKind::Placeholder {
                 continue;
             }
-            let tmpl = self
-                .env
+            // Later sections get what the earlier ones left of the fuel.
+            let refuelled;
+            let env = if fuel_used == 0 {
+                &self.env
+            } else {
+                let left = self.budget.fuel.saturating_sub(fuel_used);
+                if left == 0 {
+                    return Err(self.over(OverBudget::Fuel(self.budget.fuel)));
+                }
+                let mut env = self.env.clone();
+                env.set_fuel(Some(left));
+                refuelled = env;
+                &refuelled
+            };
+            let tmpl = env
                 .get_template(&section_key(i))
                 .expect("compiled in compile()");
-            let text = tmpl
-                .render(&ctx)
-                .map_err(|e| self.runtime_error(i, &e, &context))?;
+            let mut out = budget::CappedOutput::new(self.budget.max_output_bytes - written);
+            match tmpl.render_captured_to(&ctx, &mut out) {
+                Ok(captured) => {
+                    fuel_used += captured.state().fuel_levels().map_or(0, |(used, _)| used);
+                }
+                Err(_) if out.overflowed => {
+                    return Err(self.over(OverBudget::Output(self.budget.max_output_bytes)));
+                }
+                Err(e) if e.kind() == ErrorKind::OutOfFuel => {
+                    return Err(self.over(OverBudget::Fuel(self.budget.fuel)));
+                }
+                Err(e) => return Err(self.runtime_error(i, &e, &context)),
+            }
+            written += out.text.len();
+            // The engine writes whole `str` pieces and the cap refuses whole pieces.
+            let text = String::from_utf8(out.text)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             parts.push((section.role, Some(&section.title), text));
         }
         match self.content.prompt_type {

@@ -48,6 +48,10 @@ pub fn run(
     // Open before touching the terminal, so a refused file is reported as a plain error.
     let mut workspace = Workspace::open(path, user)?;
     workspace.set_signer(signer);
+    // Prices, eval defaults and the render budget; a broken config file was already reported
+    // by the caller.
+    let config = Config::load().unwrap_or_default();
+    workspace.set_render_budget(config.render);
     // The workbench lives long: mapped file pages would count against its memory.
     workspace.set_memory_map(0)?;
     let mut app = App::new(
@@ -64,8 +68,7 @@ pub fn run(
     let stop = Arc::new(AtomicBool::new(false));
     spawn_input(tx.clone(), stop.clone());
     let signals = spawn_signals(tx.clone())?;
-    // Prices and eval defaults; a broken config file was already reported by the caller.
-    let settings = Settings::from_config(&Config::load().unwrap_or_default());
+    let settings = Settings::from_config(&config);
     let worker = Worker::spawn(workspace, settings, tx);
 
     let mut effects = app.start();

@@ -305,15 +305,19 @@ fn spawn_long(
     request: Request,
 ) -> JoinHandle<()> {
     let (path, user) = (ws.path().to_path_buf(), ws.user().to_string());
+    let budget = ws.render_budget();
     let (settings, cancels, events) = (settings.clone(), cancels.clone(), events.clone());
     let cancel = lock(&cancels).entry(id).or_default().clone();
     std::thread::Builder::new()
         .name("galley-long".into())
         .spawn(move || {
             let reply = match Workspace::open(&path, &user) {
-                Ok(mut ws) => handle_streaming(&mut ws, &settings, request, &cancel, &mut |r| {
-                    let _ = events.send(Event::Reply(id, r));
-                }),
+                Ok(mut ws) => {
+                    ws.set_render_budget(budget);
+                    handle_streaming(&mut ws, &settings, request, &cancel, &mut |r| {
+                        let _ = events.send(Event::Reply(id, r));
+                    })
+                }
                 Err(e) => Reply::Failed(e.to_string()),
             };
             lock(&cancels).remove(&id);

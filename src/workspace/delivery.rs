@@ -170,6 +170,11 @@ impl Workspace {
         check_content_hash(name, number, &version.content, &version.content_hash)?;
         let summary = self.summary(name)?;
         let snippets = self.snippets_for(name, &version.content)?;
+        // Clients that only substitute variables get every include inlined, or an error.
+        let inlined = self
+            .budgeted_template(name, &version.content, &snippets)?
+            .inlined()
+            .map_err(WorkspaceError::from)?;
         let variables = self.variables(name, &version.content)?;
         let mut environments = Vec::new();
         for env in self
@@ -185,7 +190,7 @@ impl Workspace {
             }
         }
         Ok(DeliveredPrompt {
-            template: template_form(&version.content, &snippets),
+            template: template_form(&inlined),
             prompt_type: version.content.prompt_type,
             config: version.content.config.clone(),
             variables,
@@ -267,6 +272,7 @@ impl Workspace {
         let content = checked(name, content)?;
         crate::template::Template::compile(&content, &Default::default())
             .map_err(WorkspaceError::from)?;
+        self.check_render_budget(name, &content)?;
         for env in environments.iter().filter(|e| *e != LATEST) {
             self.check_environment(env)?;
         }

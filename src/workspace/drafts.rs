@@ -101,6 +101,7 @@ impl Workspace {
             return Err(WorkspaceError::EmptyMessage);
         }
         let user = self.user.clone();
+        let budget = self.render_budget;
         self.store.write(|tx| {
             let row = tx
                 .prompt(name)?
@@ -135,6 +136,9 @@ impl Workspace {
             // includes it) impossible to render.
             let snippets = snippets_in(tx, name, &draft.content)?;
             Template::compile(&draft.content, &snippets)?;
+            // A version that cannot be rendered within the budget with its own examples or
+            // defaults is refused before anything is written.
+            super::render::within_budget(name, &draft.content, &snippets, budget)?;
             let at = now();
             let version = commit_version(
                 tx,

@@ -88,6 +88,8 @@ pub struct Workspace {
     account: Option<String>,
     /// Where the user's signing key comes from (nowhere until a front end sets it).
     signer: crate::signer::KeySource,
+    /// What every render through this workspace may cost (`[render]` in the config).
+    render_budget: crate::template::RenderBudget,
 }
 
 /// Where a working copy came from.
@@ -168,6 +170,7 @@ impl Workspace {
             user: user.to_string(),
             account: None,
             signer: Default::default(),
+            render_budget: Default::default(),
         })
     }
 
@@ -206,6 +209,7 @@ impl Workspace {
     ) -> Result<Version> {
         let content = checked(name, content)?;
         crate::template::Template::compile(&content, &Default::default())?;
+        self.check_render_budget(name, &content)?;
         let user = self.user.clone();
         let tags = normalize_tags(tags);
         self.store.write(|tx| {

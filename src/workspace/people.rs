@@ -89,6 +89,7 @@ impl Workspace {
             user: user.to_string(),
             account: os_user.map(str::to_string),
             signer: Default::default(),
+            render_budget: Default::default(),
         })
     }
 

@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::diff::{PromptDiff, diff_prompts};
 use crate::domain::{PromptContent, PromptName, VariableUse, VersionRef};
 use crate::store::{StoreError, Tx};
-use crate::template::{self, Rendered, ResolveError, SnippetSet, Template, VarInputs};
+use crate::template::{
+    self, RenderBudget, RenderError, Rendered, ResolveError, SnippetSet, Template, VarInputs,
+};
 
 use super::{Resolved, Result, Source, Workspace, WorkspaceError, version_of};
 
@@ -27,6 +29,39 @@ pub struct RenderOutput {
 }
 
 impl Workspace {
+    /// Sets what every render through this workspace may cost (`[render]` in the config or the
+    /// serve settings).
+    pub fn set_render_budget(&mut self, budget: RenderBudget) {
+        self.render_budget = budget;
+    }
+
+    /// What every render through this workspace may cost.
+    pub fn render_budget(&self) -> RenderBudget {
+        self.render_budget
+    }
+
+    /// `content` (as prompt `name`) compiled with `snippets`, its renders within the budget.
+    pub(super) fn budgeted_template<'c>(
+        &self,
+        name: &PromptName,
+        content: &'c PromptContent,
+        snippets: &SnippetSet,
+    ) -> Result<Template<'c>> {
+        Ok(Template::compile(content, snippets)?.budgeted(name.as_str(), self.render_budget))
+    }
+
+    /// Refuses `content` (about to be committed as prompt `name`) when rendering it with its
+    /// declared examples or defaults, or inlining its includes, exceeds the render budget. A
+    /// render that fails for another reason (a variable with neither) is no budget matter.
+    pub(super) fn check_render_budget(
+        &self,
+        name: &PromptName,
+        content: &PromptContent,
+    ) -> Result<()> {
+        let snippets = self.snippets_for(name, content)?;
+        within_budget(name, content, &snippets, self.render_budget)
+    }
+
     /// Follows the includes of `content` (rendered as prompt `name`) through the latest versions
     /// of the prompts they name.
     pub fn snippets_for(&self, name: &PromptName, content: &PromptContent) -> Result<SnippetSet> {
@@ -47,7 +82,7 @@ impl Workspace {
     /// Renders already-resolved content.
     pub fn render_resolved(&self, resolved: &Resolved, inputs: &VarInputs) -> Result<RenderOutput> {
         let snippets = self.snippets_for(&resolved.name, &resolved.content)?;
-        let template = Template::compile(&resolved.content, &snippets)?;
+        let template = self.budgeted_template(&resolved.name, &resolved.content, &snippets)?;
         let rendered = template.render(inputs)?;
         let mut variables = inputs.clone();
         for (var, spec) in &resolved.content.variables {
@@ -125,6 +160,33 @@ impl Workspace {
         }
         Ok(diff_prompts(&old, &new))
     }
+}
+
+/// `Ok` unless rendering `content` (prompt `name`, with `snippets`) with its declared examples
+/// or defaults, or inlining its includes, exceeds `budget`.
+pub(super) fn within_budget(
+    name: &PromptName,
+    content: &PromptContent,
+    snippets: &SnippetSet,
+    budget: RenderBudget,
+) -> Result<()> {
+    let template = Template::compile(content, snippets)?.budgeted(name.as_str(), budget);
+    let samples: VarInputs = content
+        .variables
+        .iter()
+        .filter_map(|(var, spec)| spec.sample().map(|v| (var.clone(), v.clone())))
+        .collect();
+    // Only the budget refuses a commit here: a missing variable or a dynamic include is not
+    // its matter (the commit's compile checks the rest).
+    for outcome in [
+        template.render(&samples).map(drop),
+        template.inlined().map(drop),
+    ] {
+        if let Err(e @ RenderError::OverBudget { .. }) = outcome {
+            return Err(e.into());
+        }
+    }
+    Ok(())
 }
 
 /// The snippets `content` (rendered as prompt `name`) includes, read through `tx`: inside a

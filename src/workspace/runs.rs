@@ -88,7 +88,9 @@ impl Workspace {
         let snippets = self.snippets_for(name, &resolved.content)?;
         let number = resolved.version.as_ref().map_or(0, |v| v.number);
         Ok(PreparedVersion {
+            name: name.to_string(),
             number,
+            budget: self.render_budget,
             content: resolved.content,
             snippets,
         })

@@ -19,6 +19,8 @@ pub struct Config {
     pub keymap: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// Production monitoring: what is kept of observations, and alert thresholds.
     pub monitor: MonitorConfig,
+    /// `[render]`: what one render may cost (`fuel`, `max_output_bytes`, `max_inlined_bytes`).
+    pub render: crate::template::RenderBudget,
 }
 
 /// `[monitor]` in the config.
