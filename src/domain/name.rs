@@ -24,6 +24,14 @@ pub enum NameError {
     DoubleSlash(String),
     #[error("prompt name `{0}` has a `.` or `..` folder")]
     DotSegment(String),
+    #[error(
+        "prompt name `{0}` starts with `-`: a name must not start with `-` (it would read as an option)"
+    )]
+    LeadingDash(String),
+    #[error(
+        "prompt name `{0}` has a part starting with `.`: no name or folder may start with `.` (hidden files)"
+    )]
+    HiddenSegment(String),
 }
 
 /// A validated prompt name: lowercase letters, digits, `-`, `_`, `.`, and `/` between folders.
@@ -58,7 +66,26 @@ impl PromptName {
         if raw.split('/').any(|seg| seg == "." || seg == "..") {
             return Err(NameError::DotSegment(raw.to_string()));
         }
+        // Names must type back safely: `-x` reads as a flag, `.x` is a hidden file on export.
+        if raw.starts_with('-') {
+            return Err(NameError::LeadingDash(raw.to_string()));
+        }
+        if raw.split('/').any(|seg| seg.starts_with('.')) {
+            return Err(NameError::HiddenSegment(raw.to_string()));
+        }
         Ok(Self(raw.to_string()))
+    }
+
+    /// A name read back from a workspace file: the rules of [`PromptName::parse`] except the
+    /// ones added after names were first stored (a leading `-`, a part starting with `.`), so
+    /// that a file written before them still opens. New names always go through `parse`.
+    pub fn stored(raw: &str) -> Result<Self, NameError> {
+        match Self::parse(raw) {
+            Err(NameError::LeadingDash(_) | NameError::HiddenSegment(_)) => {
+                Ok(Self(raw.to_string()))
+            }
+            other => other,
+        }
     }
 
     /// The name as text.
@@ -144,6 +171,26 @@ mod tests {
             Err(NameError::TooLong(_))
         ));
         assert!(PromptName::parse(&"a".repeat(200)).is_ok());
+    }
+
+    #[test]
+    fn refuses_names_that_cannot_be_typed_back() {
+        for bad in ["-rf", "-", ".hidden", "a/.b", "a/.b/c", ".a/b"] {
+            let err = PromptName::parse(bad).unwrap_err();
+            assert!(
+                matches!(err, NameError::LeadingDash(_) | NameError::HiddenSegment(_)),
+                "{bad}: {err}"
+            );
+        }
+        let err = PromptName::parse("-rf").unwrap_err().to_string();
+        assert!(err.contains("must not start with `-`"), "{err}");
+        let err = PromptName::parse("a/.b").unwrap_err().to_string();
+        assert!(err.contains("may start with `.`"), "{err}");
+        for ok in ["a-b", "a/b-", "a.b/c.d", "a/-b", "v1.2"] {
+            assert!(PromptName::parse(ok).is_ok(), "{ok}");
+        }
+        assert_eq!(PromptName::stored(".old").unwrap().as_str(), ".old");
+        assert!(PromptName::stored("a//b").is_err());
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! Who is calling: the [`AuthedKey`] extractor authenticates a request by its API key
 //! (`Authorization: Bearer <secret>` for the native API, HTTP Basic with the public id and the
 //! secret for the Langfuse-compatible API; both are accepted everywhere), applies the key's rate
-//! limit, and offers the scope checks handlers call. Refusals are logged without the secret.
+//! limit, and offers the scope checks handlers call. A refusal is noted for the request's one
+//! log line (see [`RequestNote`]): never the secret, and the claimed key id only when it has the
+//! shape of one.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 
-use crate::domain::keys::{ApiKey, AuthFailure, Credentials, Scope};
+use crate::domain::keys::{ApiKey, AuthFailure, Credentials, KEY_ID_PREFIX, Scope};
 
 use super::error::ApiError;
 use super::state::AppState;
@@ -39,7 +41,7 @@ impl From<ApiKey> for AuthedKey {
 
 impl AuthedKey {
     fn refuse(&self, what: &str) -> ApiError {
-        tracing::warn!(key = %self.id, scope = %self.scope, refused = what, "key refused");
+        RequestNote::current().refuse(format!("key (scope {}) may not {what}", self.scope));
         ApiError::forbidden(format!(
             "key {} (scope {}) may not {what}",
             self.id, self.scope
@@ -85,14 +87,71 @@ impl AuthedKey {
     }
 }
 
-/// Where the request log learns which key a request used (set by the extractor).
+/// What the request's log line says about its credentials: the key it used (or claimed, when
+/// that has the shape of a key id) and why it was refused. The request log puts it in a task
+/// local for the request, so refusals anywhere in the request add to its one line instead of
+/// writing lines of their own.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct KeySlot(std::sync::Arc<std::sync::OnceLock<String>>);
+pub(crate) struct RequestNote(std::sync::Arc<std::sync::Mutex<NoteFields>>);
 
-impl KeySlot {
-    pub(crate) fn get(&self) -> Option<String> {
-        self.0.get().cloned()
+/// The fields of a [`RequestNote`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NoteFields {
+    /// A key id, already reduced to its shape check (`<malformed>` otherwise).
+    pub key: Option<String>,
+    /// Why the request was refused (no secret, no raw input beyond a checked key id).
+    pub refused: Option<String>,
+}
+
+tokio::task_local! {
+    static NOTE: RequestNote;
+}
+
+impl RequestNote {
+    /// Runs `f` (the rest of the request) with this note as the request's.
+    pub(crate) async fn scope<F: std::future::Future>(self, f: F) -> F::Output {
+        NOTE.scope(self, f).await
     }
+
+    /// The note of the request being handled (a detached one outside a request).
+    fn current() -> Self {
+        NOTE.try_with(Clone::clone).unwrap_or_default()
+    }
+
+    /// What was noted.
+    pub(crate) fn fields(&self) -> NoteFields {
+        self.0.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut NoteFields)) {
+        if let Ok(mut fields) = self.0.lock() {
+            f(&mut fields);
+        }
+    }
+
+    fn key(&self, claimed: &str) {
+        let key = claimed_key_id(claimed).to_string();
+        self.update(|f| f.key = Some(key));
+    }
+
+    fn refuse(&self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.update(|f| f.refused = Some(reason));
+    }
+}
+
+/// Notes why the request being handled was refused, for its log line (escaped there).
+pub(crate) fn note_refusal(reason: impl Into<String>) {
+    RequestNote::current().refuse(reason);
+}
+
+/// `raw` when it has the shape of a key id (`pk-gal-` and hexadecimal digits), else
+/// `<malformed>`: what a log may say of an id a caller claims (it may be a secret pasted in the
+/// wrong place, or an attempt to write into the log).
+pub(crate) fn claimed_key_id(raw: &str) -> &str {
+    let digits = raw.strip_prefix(KEY_ID_PREFIX).unwrap_or_default();
+    let shaped = (1..=64).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit());
+    if shaped { raw } else { "<malformed>" }
 }
 
 /// The credentials in an `Authorization` header value, or why it is unusable.
@@ -126,9 +185,9 @@ impl FromRequestParts<AppState> for AuthedKey {
         if let Some(key) = parts.extensions.get::<AuthedKey>() {
             return Ok(key.clone());
         }
-        let path = parts.uri.path().to_string();
+        let note = RequestNote::current();
         let Some(header) = parts.headers.get(AUTHORIZATION) else {
-            tracing::warn!(%path, reason = "no credentials", "request refused");
+            note.refuse("no credentials");
             return Err(ApiError::unauthorized(
                 "an API key is required: Authorization: Bearer <secret> (or HTTP Basic with the \
                  key id and secret)",
@@ -136,7 +195,7 @@ impl FromRequestParts<AppState> for AuthedKey {
         };
         let text = header.to_str().unwrap_or_default();
         let (secret, id) = parse_authorization(text).map_err(|reason| {
-            tracing::warn!(%path, reason, "request refused");
+            note.refuse(reason);
             ApiError::unauthorized(reason)
         })?;
         let credentials = match &id {
@@ -149,25 +208,23 @@ impl FromRequestParts<AppState> for AuthedKey {
         let key: AuthedKey = match state.authenticate(credentials).await? {
             Ok(key) => key.into(),
             Err(failure) => {
-                let reason = failure.to_string();
                 match (&failure, &id) {
-                    (AuthFailure::Revoked(key), _) => {
-                        tracing::warn!(%path, %key, %reason, "request refused")
-                    }
-                    (_, Some(key)) => tracing::warn!(%path, %key, %reason, "request refused"),
-                    _ => tracing::warn!(%path, %reason, "request refused"),
+                    (AuthFailure::Revoked(key), _) => note.key(key),
+                    (AuthFailure::Unknown, Some(claimed)) => note.key(claimed),
+                    (AuthFailure::Unknown, None) => {}
                 }
+                // The failure's words name no secret: "no API key matches", "API key ID is
+                // revoked" (a stored, well-formed id).
+                note.refuse(failure.to_string());
                 return Err(ApiError::unauthorized(
                     "invalid or revoked API key".to_string(),
                 ));
             }
         };
+        note.key(&key.id);
         if let Err(wait) = state.take_request(&key.id) {
-            tracing::warn!(%path, key = %key.id, "rate limit reached");
+            note.refuse("rate limit reached");
             return Err(ApiError::too_many_requests(wait));
-        }
-        if let Some(slot) = parts.extensions.get::<KeySlot>() {
-            let _ = slot.0.set(key.id.clone());
         }
         parts.extensions.insert(key.clone());
         Ok(key)
@@ -193,5 +250,23 @@ mod tests {
         assert!(parse_authorization("Basic !!!").is_err());
         assert!(parse_authorization("Digest x").is_err());
         assert!(parse_authorization("nonsense").is_err());
+    }
+
+    #[test]
+    fn only_key_shaped_ids_are_logged() {
+        assert_eq!(
+            claimed_key_id("pk-gal-abababababababab"),
+            "pk-gal-abababababababab"
+        );
+        for bad in [
+            "sk-gal-0123456789abcdef",
+            "pk-gal-",
+            "pk-gal-12\nfake line",
+            "pk-gal-xyz",
+            "",
+            &format!("pk-gal-{}", "a".repeat(65)),
+        ] {
+            assert_eq!(claimed_key_id(bad), "<malformed>", "{bad}");
+        }
     }
 }

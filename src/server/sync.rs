@@ -70,7 +70,7 @@ impl From<PushError> for ApiError {
         match err {
             PushError::Workspace(e) => e.into(),
             PushError::Forged { id, reason } => {
-                tracing::warn!(record = %id, %reason, "forged push refused");
+                super::auth::note_refusal(format!("forged push: record {id}: {reason}"));
                 ApiError {
                     record: Some(id),
                     ..ApiError::new(StatusCode::FORBIDDEN, "forged_record", reason)

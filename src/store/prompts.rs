@@ -80,7 +80,7 @@ fn prompt_from_raw(raw: RawPrompt) -> Result<PromptRow, StoreError> {
     let (id, name, ty, description, tags, created_at, created_by, updated_at, latest, hash) = raw;
     Ok(PromptRow {
         id,
-        name: PromptName::parse(&name).map_err(|e| corrupt("prompt name", e))?,
+        name: PromptName::stored(&name).map_err(|e| corrupt("prompt name", e))?,
         prompt_type: ty.parse().map_err(|e: String| corrupt("prompt type", e))?,
         description,
         tags: serde_json::from_str(&tags).map_err(|e| corrupt("tags", e))?,
@@ -132,7 +132,7 @@ impl Tx<'_> {
             let name = text(0)?;
             let tags = text(3)?;
             out.push(PromptSummary {
-                name: PromptName::parse(name).map_err(|e| corrupt("prompt name", e))?,
+                name: PromptName::stored(name).map_err(|e| corrupt("prompt name", e))?,
                 prompt_type: text(1)?
                     .parse()
                     .map_err(|e: String| corrupt("prompt type", e))?,

@@ -71,7 +71,7 @@ impl Tx<'_> {
     /// Stores a received version, creating its prompt if needed; the prompt's latest version
     /// moves only forward.
     pub fn store_version_record(&self, r: &VersionRecord) -> Result<(), StoreError> {
-        let name = PromptName::parse(&r.prompt).map_err(|e| corrupt("prompt name", e))?;
+        let name = PromptName::stored(&r.prompt).map_err(|e| corrupt("prompt name", e))?;
         let prompt = match self.prompt(&name)? {
             Some(p) => p,
             None => {

@@ -221,8 +221,9 @@ fn check(tx: &Tx<'_>, record: &Record, principal: &str) -> Result<Check> {
 }
 
 fn check_version(tx: &Tx<'_>, r: &VersionRecord) -> Result<Check> {
-    let Ok(name) = PromptName::parse(&r.prompt) else {
-        return Ok(rejected(format!("invalid prompt name `{}`", r.prompt)));
+    let name = match PromptName::parse(&r.prompt) {
+        Ok(name) => name,
+        Err(e) => return Ok(rejected(format!("invalid prompt name: {e}"))),
     };
     let mut content: PromptContent = r.content.clone();
     content.normalize();
