@@ -47,3 +47,52 @@ async fn the_server_serves_the_document() {
         serde_json::from_str(&galley::server::openapi::document_json()).unwrap();
     assert_eq!(body, generated);
 }
+
+/// A bad query parameter asked with `Accept-Encoding: gzip` answers a body encoded as its
+/// headers say: gzip that decodes to the JSON error (it used to answer `content-encoding: gzip`
+/// with a plain JSON body wrapping compressed bytes, which `requests`/`httpx` cannot decode).
+#[tokio::test]
+async fn error_bodies_are_encoded_as_their_headers_say() {
+    use std::io::Read as _;
+    let g = seeded();
+    let admin = key(&g, "admin");
+    let server = Server::start(&g, &[]);
+    for path in [
+        "/v1/sync/pull?after=not-a-number",
+        "/v1/sync/monitor?after=not-a-number",
+        "/v1/sync/pull?limit=-1",
+    ] {
+        let resp = client()
+            .get(server.url(path))
+            .bearer_auth(&admin.secret)
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status().as_u16(), 400, "{path}");
+        let encoding = resp
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        let raw = resp.bytes().await.expect("body").to_vec();
+        let text = match encoding.as_deref() {
+            Some("gzip") => {
+                let mut out = String::new();
+                flate2::read::GzDecoder::new(&raw[..])
+                    .read_to_string(&mut out)
+                    .unwrap_or_else(|e| panic!("{path}: says gzip but is not ({e}): {raw:?}"));
+                out
+            }
+            None => String::from_utf8(raw).expect("utf-8"),
+            Some(other) => panic!("{path}: unexpected content-encoding {other}"),
+        };
+        let body: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"));
+        assert_eq!(code(&body), "bad_request", "{path}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("query") && message.is_ascii(),
+            "{path}: the message names the query, in plain text: {message}"
+        );
+    }
+}

@@ -114,7 +114,11 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     };
     let mut answer = ApiError::new(status, ApiError::code_for(status), message).into_response();
     for (name, value) in parts.headers.iter() {
-        if name != CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+        // The body is new: its type, length and encoding are the new body's, not the old one's.
+        if name != CONTENT_TYPE
+            && name != axum::http::header::CONTENT_LENGTH
+            && name != axum::http::header::CONTENT_ENCODING
+        {
             answer.headers_mut().insert(name.clone(), value.clone());
         }
     }

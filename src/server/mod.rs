@@ -89,8 +89,10 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(CompressionLayer::new())
+        // Error answers get their JSON body before compression, so the compression layer
+        // encodes the body that is sent (never a body rewritten after it was gzipped).
         .layer(axum::middleware::from_fn(middleware::json_errors))
+        .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,
