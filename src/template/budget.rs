@@ -94,6 +94,61 @@ impl std::io::Write for CappedOutput {
     }
 }
 
+/// Prints `value` as minijinja does (`["a", "b"]`, `{"k": 1}`), but a sequence or map item by
+/// item, stopping at the first write the output cap refuses. minijinja concatenates lists
+/// lazily, so a list doubled 64 times in a loop costs no fuel to build, and its own printer
+/// visits every item even after the writer failed: this one stops at the cap.
+pub(super) fn print_bounded(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    use minijinja::value::ValueKind;
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable | ValueKind::Map => {
+            write_container(out, value).map_err(|_| write_failed())
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+fn write_failed() -> minijinja::Error {
+    minijinja::Error::new(
+        minijinja::ErrorKind::WriteFailure,
+        "render output over budget",
+    )
+}
+
+/// `value` and what it holds, in minijinja's debug form, one piece at a time.
+fn write_container(out: &mut dyn std::fmt::Write, value: &minijinja::Value) -> std::fmt::Result {
+    use minijinja::value::ValueKind;
+    let is_map = value.kind() == ValueKind::Map;
+    let Ok(items) = value.try_iter() else {
+        return write!(out, "{value:?}");
+    };
+    out.write_str(if is_map { "{" } else { "[" })?;
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        write_item(out, &item)?;
+        if is_map {
+            out.write_str(": ")?;
+            let entry = value.get_item(&item).unwrap_or_default();
+            write_item(out, &entry)?;
+        }
+    }
+    out.write_str(if is_map { "}" } else { "]" })
+}
+
+fn write_item(out: &mut dyn std::fmt::Write, item: &minijinja::Value) -> std::fmt::Result {
+    use minijinja::value::ValueKind;
+    match item.kind() {
+        ValueKind::Seq | ValueKind::Iterable | ValueKind::Map => write_container(out, item),
+        _ => write!(out, "{item:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;

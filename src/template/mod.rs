@@ -102,6 +102,7 @@ impl<'a> Template<'a> {
         env.set_fuel(Some(RenderBudget::default().fuel));
         env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_formatter(budget::print_bounded);
         for (name, text) in snippets {
             env.add_template_owned(name.clone(), text.clone())
                 .map_err(|e| syntax_error(&format!("included {name}"), text, &e))?;

@@ -238,3 +238,18 @@ fn loops_and_filters_work() {
         .unwrap();
     assert_eq!(out, Rendered::Text("## Docs\n\n[1] A\n[2] B".into()));
 }
+
+#[test]
+fn lists_and_maps_print_as_minijinja_prints_them() {
+    let mut c = text_prompt(&[(
+        "Task",
+        "{{ [1, \"a\", [true, none]] }} {{ {\"k\": [2]} }} {{ items }} {{ 3 }}{{ \"s\" }}",
+    )]);
+    c.headings = false;
+    let t = Template::compile(&c, &SnippetSet::new()).unwrap();
+    let out = t.render(&vars(json!({"items": ["x", "y"]}))).unwrap();
+    assert_eq!(
+        out,
+        Rendered::Text("[1, 'a', [True, None]] {'k': [2]} ['x', 'y'] 3s".into())
+    );
+}
