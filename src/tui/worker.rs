@@ -306,6 +306,9 @@ fn spawn_long(
 ) -> JoinHandle<()> {
     let (path, user) = (ws.path().to_path_buf(), ws.user().to_string());
     let budget = ws.render_budget();
+    // The workbench's key (unlocked once) signs here too: a sync that carries a deployment to
+    // a protected environment takes its checkpoint.
+    let signer = ws.shared_signer();
     let (settings, cancels, events) = (settings.clone(), cancels.clone(), events.clone());
     let cancel = lock(&cancels).entry(id).or_default().clone();
     std::thread::Builder::new()
@@ -314,6 +317,7 @@ fn spawn_long(
             let reply = match Workspace::open(&path, &user) {
                 Ok(mut ws) => {
                     ws.set_render_budget(budget);
+                    ws.share_signer(signer);
                     handle_streaming(&mut ws, &settings, request, &cancel, &mut |r| {
                         let _ = events.send(Event::Reply(id, r));
                     })

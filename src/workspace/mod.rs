@@ -86,8 +86,9 @@ pub struct Workspace {
     user: String,
     /// The OS account the process runs as, when known (see [`Workspace::open_as`]).
     account: Option<String>,
-    /// Where the user's signing key comes from (nowhere until a front end sets it).
-    signer: crate::signer::KeySource,
+    /// Where the user's signing key comes from (nowhere until a front end sets it); shared
+    /// with the workspaces a front end opens on other threads (see [`Workspace::share_signer`]).
+    signer: std::sync::Arc<crate::signer::KeySource>,
     /// What every render through this workspace may cost (`[render]` in the config).
     render_budget: crate::template::RenderBudget,
 }

@@ -82,6 +82,17 @@ fn full_fingerprint(fp: &str) -> String {
 impl Workspace {
     /// Where this workspace's user signs from (a key file, an agent, or nowhere).
     pub fn set_signer(&mut self, signer: KeySource) {
+        self.signer = std::sync::Arc::new(signer);
+    }
+
+    /// The signing key source, to share with another connection to the same file (the
+    /// workbench's long requests: a key unlocked once signs there too).
+    pub fn shared_signer(&self) -> std::sync::Arc<KeySource> {
+        self.signer.clone()
+    }
+
+    /// Signs with `signer`, shared with another workspace (see [`Self::shared_signer`]).
+    pub fn share_signer(&mut self, signer: std::sync::Arc<KeySource>) {
         self.signer = signer;
     }
 
