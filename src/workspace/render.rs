@@ -58,8 +58,13 @@ impl Workspace {
         name: &PromptName,
         content: &PromptContent,
     ) -> Result<()> {
-        let snippets = self.snippets_for(name, content)?;
-        within_budget(name, content, &snippets, self.render_budget)
+        // Includes that do not resolve yet (a prompt imported before the one it includes) are
+        // left to the commit's own checks: they are no budget matter.
+        match self.snippets_for(name, content) {
+            Ok(snippets) => within_budget(name, content, &snippets, self.render_budget),
+            Err(WorkspaceError::Render(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Follows the includes of `content` (rendered as prompt `name`) through the latest versions
@@ -170,7 +175,12 @@ pub(super) fn within_budget(
     snippets: &SnippetSet,
     budget: RenderBudget,
 ) -> Result<()> {
-    let template = Template::compile(content, snippets)?.budgeted(name.as_str(), budget);
+    // A template that does not compile here (an include of a prompt not there yet) is left to
+    // the commit's own checks, which decide what they refuse.
+    let Ok(template) = Template::compile(content, snippets) else {
+        return Ok(());
+    };
+    let template = template.budgeted(name.as_str(), budget);
     let samples: VarInputs = content
         .variables
         .iter()
