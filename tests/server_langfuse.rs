@@ -151,6 +151,35 @@ async fn moving_a_label_goes_through_the_environments_policy() {
     assert_eq!((status, code(&body)), (404, "not_found"), "{body}");
     let (status, _, _) = get(&server, "/v1/prompts/support/triage", Some(&write)).await;
     assert_eq!(status, 200);
+
+    // `latest` is implied by being the highest version: naming it is refused, before anything
+    // is stored.
+    let (_, _, before) = get(
+        &server,
+        "/api/public/v2/prompts/support%2Ftriage",
+        Some(&write),
+    )
+    .await;
+    let (status, _, body) = move_triage_v2(&server, &write, json!(["latest"])).await;
+    assert_eq!((status, code(&body)), (422, "unprocessable"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the label `latest` cannot be set"),
+        "{body}"
+    );
+    let create = json!({"name": "support/triage", "prompt": "Newer {{ticket}}",
+                        "labels": ["latest"]});
+    let (status, _, body) = post(&server, "/api/public/v2/prompts", Some(&write), &create).await;
+    assert_eq!((status, code(&body)), (422, "unprocessable"), "{body}");
+    let (_, _, after) = get(
+        &server,
+        "/api/public/v2/prompts/support%2Ftriage",
+        Some(&write),
+    )
+    .await;
+    assert_eq!(after["version"], before["version"], "nothing was stored");
 }
 
 #[tokio::test]

@@ -273,7 +273,8 @@ impl Workspace {
         crate::template::Template::compile(&content, &Default::default())
             .map_err(WorkspaceError::from)?;
         self.check_render_budget(name, &content)?;
-        for env in environments.iter().filter(|e| *e != LATEST) {
+        refuse_latest(environments)?;
+        for env in environments {
             self.check_environment(env)?;
         }
         let user = self.user.clone();
@@ -330,7 +331,7 @@ impl Workspace {
     }
 
     /// Makes each of `environments` serve version `number` of `name`, through their policies
-    /// (`latest` is implied by being the highest version and is skipped). All or nothing: when
+    /// (`latest` is refused: it is implied by being the highest version). All or nothing: when
     /// one policy refuses, nothing moves and every unmet requirement is named.
     pub fn move_environments(
         &mut self,
@@ -339,18 +340,25 @@ impl Workspace {
         environments: &[String],
     ) -> Result<()> {
         self.version(name, number)?;
-        let envs: Vec<String> = environments
-            .iter()
-            .filter(|e| *e != LATEST)
-            .cloned()
-            .collect();
-        for env in &envs {
+        refuse_latest(environments)?;
+        for env in environments {
             self.check_environment(env)?;
         }
-        match self.deploy_many(name, number, &envs) {
+        match self.deploy_many(name, number, environments) {
             Ok(_) => Ok(()),
             Err(WorkspaceError::Refused(reasons)) => Err(DeliveryError::PolicyRefused(reasons)),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// `latest` always names the highest version: it cannot be set, so a request that names it is
+/// refused before anything is stored.
+fn refuse_latest(environments: &[String]) -> Result<()> {
+    if environments.iter().any(|e| e == LATEST) {
+        return Err(DeliveryError::Invalid(format!(
+            "the label `{LATEST}` cannot be set: it always names the highest version"
+        )));
+    }
+    Ok(())
 }
