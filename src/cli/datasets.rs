@@ -129,8 +129,7 @@ pub fn run(ctx: &mut Ctx, command: DatasetCommand) -> anyhow::Result<()> {
                     file.display()
                 ),
             };
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let text = ws.read_import_file(&file)?;
             let mode = if append {
                 ImportMode::Append
             } else {

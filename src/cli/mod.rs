@@ -233,6 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let mut workspace = open_as(&path, &me)?;
     workspace.set_render_budget(config.render);
+    workspace.set_import_limits(config.import);
     workspace.set_signer(user_keys::key_source(cli.signing_key, &config));
     let mut ctx = Ctx {
         json: cli.json,

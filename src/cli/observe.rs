@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Subcommand;
 use serde_json::json;
 
@@ -150,10 +149,7 @@ fn import(ctx: &mut Ctx, config: &Config, file: &std::path::Path) -> anyhow::Res
         ctx.workspace
             .import_observations(std::io::stdin().lock(), &limits)?
     } else {
-        let opened =
-            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
-        ctx.workspace
-            .import_observations(std::io::BufReader::new(opened), &limits)?
+        ctx.workspace.import_observations_file(file, &limits)?
     };
     if ctx.json {
         output::print_json(&answer)?;

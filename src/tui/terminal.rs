@@ -52,6 +52,7 @@ pub fn run(
     // by the caller.
     let config = Config::load().unwrap_or_default();
     workspace.set_render_budget(config.render);
+    workspace.set_import_limits(config.import);
     // The workbench lives long: mapped file pages would count against its memory.
     workspace.set_memory_map(0)?;
     let mut app = App::new(

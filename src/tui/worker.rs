@@ -305,7 +305,7 @@ fn spawn_long(
     request: Request,
 ) -> JoinHandle<()> {
     let (path, user) = (ws.path().to_path_buf(), ws.user().to_string());
-    let budget = ws.render_budget();
+    let (budget, import_limits) = (ws.render_budget(), ws.import_limits());
     // The workbench's key (unlocked once) signs here too: a sync that carries a deployment to
     // a protected environment takes its checkpoint.
     let signer = ws.shared_signer();
@@ -317,6 +317,7 @@ fn spawn_long(
             let reply = match Workspace::open(&path, &user) {
                 Ok(mut ws) => {
                     ws.set_render_budget(budget);
+                    ws.set_import_limits(import_limits);
                     ws.share_signer(signer);
                     handle_streaming(&mut ws, &settings, request, &cancel, &mut |r| {
                         let _ = events.send(Event::Reply(id, r));

@@ -59,6 +59,15 @@ pub enum WorkspaceError {
     UnknownTemplate { name: String, available: String },
     #[error("{0}")]
     Refused(String),
+    /// A file or line an import would read is above `[import] {setting}`.
+    #[error("{what} is {}over the import limit of {limit} bytes ([import] {setting})",
+        .size.map(|s| format!("{s} bytes, ")).unwrap_or_default())]
+    TooLarge {
+        what: String,
+        size: Option<u64>,
+        limit: u64,
+        setting: &'static str,
+    },
     #[error(transparent)]
     Sign(#[from] crate::signer::SignError),
     #[error("{user} cannot {action}: only an admin can (admins: {admins})")]

@@ -93,7 +93,9 @@ impl Workspace {
             report.ignored.push(path.to_path_buf());
             return;
         }
-        let outcome = std::fs::read_to_string(path)
+        let outcome = self
+            .import_limits
+            .read_text(path)
             .map_err(|e| e.to_string())
             .and_then(|text| {
                 self.import_text(&text, fallback.as_deref())

@@ -21,6 +21,7 @@ mod drafts;
 mod environments;
 mod error;
 mod exchange;
+mod import_limits;
 mod keyring;
 #[cfg(test)]
 mod keyring_tests;
@@ -65,6 +66,7 @@ pub use drafts::DraftChange;
 pub use environments::{EnvironmentInfo, PolicyChange};
 pub use error::{Result, WorkspaceError};
 pub use exchange::{ImportOutcome, ImportReport};
+pub use import_limits::ImportLimits;
 pub use keyring::{KeyRing, KeyStanding};
 pub use keys::CreatedKey;
 pub use monitor::{Alert, GroupBy, MetricsQuery, MetricsReport, MetricsRow};
@@ -91,6 +93,8 @@ pub struct Workspace {
     signer: std::sync::Arc<crate::signer::KeySource>,
     /// What every render through this workspace may cost (`[render]` in the config).
     render_budget: crate::template::RenderBudget,
+    /// How large a file imports read (`[import]` in the config).
+    import_limits: ImportLimits,
 }
 
 /// Where a working copy came from.
@@ -172,6 +176,7 @@ impl Workspace {
             account: None,
             signer: Default::default(),
             render_budget: Default::default(),
+            import_limits: Default::default(),
         })
     }
 

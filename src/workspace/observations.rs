@@ -60,20 +60,45 @@ impl Workspace {
         }
     }
 
+    /// Ingests the JSON Lines file at `path` (see [`Workspace::import_observations`]), refused
+    /// before it is read when it is above the import limit.
+    pub fn import_observations_file(
+        &mut self,
+        path: &std::path::Path,
+        limits: &KeepLimits,
+    ) -> Result<BatchAnswer> {
+        self.import_limits.check_size(path)?;
+        let file = std::fs::File::open(path).map_err(|e| WorkspaceError::io(path, e))?;
+        self.import_observations(std::io::BufReader::new(file), limits)
+    }
+
     /// Ingests JSON Lines read from `input`, one observation a line (blank lines skipped), in
     /// transactions of a few thousand, so a file of any size is streamed. The answer's indexes
     /// are 0-based line numbers; a line that is not JSON is rejected like a malformed
-    /// observation.
+    /// observation. A line above the import limit ends the import with an error; the
+    /// lines before it are stored.
     pub fn import_observations(
         &mut self,
-        input: impl std::io::BufRead,
+        mut input: impl std::io::BufRead,
         limits: &KeepLimits,
     ) -> Result<BatchAnswer> {
         let mut answer = BatchAnswer::default();
         let mut items = Vec::with_capacity(IMPORT_CHUNK);
         let mut line_of = Vec::with_capacity(IMPORT_CHUNK);
-        for (line, bytes) in input.split(b'\n').enumerate() {
-            let bytes = bytes.map_err(|e| WorkspaceError::io(format!("line {}", line + 1), e))?;
+        let mut bytes = Vec::new();
+        for line in 0.. {
+            match self
+                .import_limits
+                .read_line(&mut input, &mut bytes, line + 1)
+            {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    // What came before the line is kept, as a re-run would keep it.
+                    self.import_chunk(&mut items, &mut line_of, limits, &mut answer)?;
+                    return Err(e);
+                }
+            }
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }

@@ -90,6 +90,7 @@ impl Workspace {
             account: os_user.map(str::to_string),
             signer: Default::default(),
             render_budget: Default::default(),
+            import_limits: Default::default(),
         })
     }
 

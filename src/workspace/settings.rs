@@ -21,6 +21,8 @@ pub struct Config {
     pub monitor: MonitorConfig,
     /// `[render]`: what one render may cost (`fuel`, `max_output_bytes`, `max_inlined_bytes`).
     pub render: crate::template::RenderBudget,
+    /// `[import]`: how large a file imports read (`max_bytes`, `max_line_bytes`).
+    pub import: super::ImportLimits,
 }
 
 /// `[monitor]` in the config.

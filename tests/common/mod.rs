@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod accounts;
+pub mod measure;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

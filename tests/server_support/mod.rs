@@ -15,7 +15,7 @@ use galley::workspace::{PolicyChange, Workspace};
 use serde_json::{Value, json};
 
 #[path = "../common/mod.rs"]
-mod common;
+pub mod common;
 pub use common::{Galley, Out, USER};
 
 /// How long the server may take to print its address.
