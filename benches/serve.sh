@@ -2,14 +2,21 @@
 # Load benchmark of the delivery server (issue 6): `GET /v1/prompts/{name}?env=production`,
 # 64 connections, 10 s, on loopback, with wrk; in the same run, nginx serving the same JSON body
 # as a static file, under the same load. Target: galley >= 50% of nginx's requests/s, p99 < 10 ms.
+# Then (issue 12) the Langfuse GET of the same prompt (Basic auth) under the same load, target
+# within 2x of the native GET; and the native GET again while a second wrk POSTs batches of
+# observations to /v1/observations with an ingest key for the same duration, target p99 within
+# 2x of the idle run.
 # Usage: bash benches/serve.sh   (installs wrk and nginx with apt-get when missing)
 #        DURATION=10s CONNECTIONS=64 THREADS=2 bash benches/serve.sh
+#        INGEST_CONNECTIONS=4 INGEST_BATCH=50 bash benches/serve.sh   (the ingest load)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
+INGEST_CONNECTIONS=${INGEST_CONNECTIONS:-4}
+INGEST_BATCH=${INGEST_BATCH:-50}
 
 # --- tools -----------------------------------------------------------------------------------
 missing=()
@@ -39,9 +46,13 @@ db="$work/server.db"
 
 # --- the server's workspace: the demo prompts; support/triage is in production ---------------
 "$galley" --db "$db" demo >/dev/null
-secret=$("$galley" --db "$db" key create --name bench --scope read:production --json |
-    sed -n 's/.*"secret":"\([^"]*\)".*/\1/p')
-[ -n "$secret" ] || { echo "no key secret" >&2; exit 1; }
+field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; } # field NAME < one-line JSON
+read_key=$("$galley" --db "$db" key create --name bench --scope read:production --json)
+secret=$(field secret <<<"$read_key")
+key_id=$(field id <<<"$read_key")
+ingest_secret=$("$galley" --db "$db" key create --name ingest --scope ingest --json | field secret)
+[ -n "$secret" ] && [ -n "$key_id" ] && [ -n "$ingest_secret" ] || { echo "no key secret" >&2; exit 1; }
+basic=$(printf '%s:%s' "$key_id" "$secret" | base64 -w0)
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -55,6 +66,36 @@ base=$(sed -n 's/^listening on //p' "$work/serve.out")
 path="/v1/prompts/support/triage?env=production"
 curl -sf -H "Authorization: Bearer $secret" "$base$path" >"$work/www/v1/prompts/support/triage.json"
 bytes=$(wc -c <"$work/www/v1/prompts/support/triage.json")
+lf_path="/api/public/v2/prompts/support%2Ftriage?label=production"
+lf_bytes=$(curl -sf -H "Authorization: Basic $basic" "$base$lf_path" | wc -c)
+version=$(sed -n 's/.*"version":\([0-9]*\).*/\1/p' "$work/www/v1/prompts/support/triage.json")
+
+# --- the ingest load: batches of observations with ids unique per run, thread and request ----
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+cat >"$work/ingest.lua" <<LUA
+local counter = 0
+function setup(thread)
+    counter = counter + 1
+    thread:set("tid", counter)
+end
+local prefix, n = "", 0
+function init(args)
+    prefix = (args[1] or "run") .. "-" .. tostring(tid)
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $ingest_secret"
+function request()
+    n = n + 1
+    local items = {}
+    for i = 1, $INGEST_BATCH do
+        items[i] = string.format('{"id":"%s-%d-%d","prompt":"support/triage","version":$version,'
+            .. '"env":"production","timestamp":"$now","latency_ms":120.5,"input_tokens":40,'
+            .. '"output_tokens":10,"cost_usd":0.001}', prefix, n, i)
+    end
+    return wrk.format(nil, nil, nil, '{"observations":[' .. table.concat(items, ",") .. ']}')
+end
+LUA
 
 # --- nginx with the same body as a static file --------------------------------------------
 nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -96,6 +137,19 @@ wrk -t1 -c4 -d1s -H "Authorization: Bearer $secret" "$base$path" >/dev/null
 wrk -t1 -c4 -d1s "http://127.0.0.1:$nginx_port$path" >/dev/null
 run galley "$base$path" -H "Authorization: Bearer $secret"
 run nginx "http://127.0.0.1:$nginx_port$path"
+wrk -t1 -c4 -d1s -H "Authorization: Basic $basic" "$base$lf_path" >/dev/null
+run langfuse "$base$lf_path" -H "Authorization: Basic $basic"
+# The native GET again, while the ingest load runs beside it for the same duration.
+echo "== ingest: wrk -t1 -c$INGEST_CONNECTIONS -d$DURATION -s ingest.lua $base/v1/observations" >&2
+wrk -t1 -c"$INGEST_CONNECTIONS" -d"$DURATION" -s "$work/ingest.lua" "$base/v1/observations" \
+    -- "r$(date +%s%N)" >"$work/ingest.txt" &
+ingest_pid=$!
+pids+=($ingest_pid)
+sleep 0.2
+run galley-ingest "$base$path" -H "Authorization: Bearer $secret"
+wait "$ingest_pid"
+cat "$work/ingest.txt" >&2
+metrics=$(curl -sf "$base/metrics")
 
 # --- summary ---------------------------------------------------------------------------------
 figure() { # file what -> value in ms or req/s
@@ -112,10 +166,26 @@ figure() { # file what -> value in ms or req/s
 g_rps=$(figure "$work/galley.txt" rps) n_rps=$(figure "$work/nginx.txt" rps)
 g50=$(figure "$work/galley.txt" p50) g99=$(figure "$work/galley.txt" p99)
 n50=$(figure "$work/nginx.txt" p50) n99=$(figure "$work/nginx.txt" p99)
+l_rps=$(figure "$work/langfuse.txt" rps) l50=$(figure "$work/langfuse.txt" p50) l99=$(figure "$work/langfuse.txt" p99)
+i_rps=$(figure "$work/galley-ingest.txt" rps) i50=$(figure "$work/galley-ingest.txt" p50)
+i99=$(figure "$work/galley-ingest.txt" p99)
+batches=$(figure "$work/ingest.txt" rps)
+non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$work/ingest.txt")
+accepted=$(awk '/^galley_observations_accepted_total/ { s += $2 } END { print s + 0 }' <<<"$metrics")
+generation=$(sed -n 's/^galley_delivery_cache_generation //p' <<<"$metrics")
+misses=$(sed -n 's/^galley_delivery_cache_misses_total //p' <<<"$metrics")
 ratio=$(python3 -c "print(f'{$g_rps / $n_rps * 100:.1f}')")
+lf_ratio=$(python3 -c "print(f'{$g_rps / $l_rps:.2f}')")
+p99_ratio=$(python3 -c "print(f'{$i99 / $g99:.2f}')")
+obs_rate=$(python3 -c "print(f'{$batches * $INGEST_BATCH:.0f}')")
 echo
-echo "body: $bytes bytes of JSON; $CONNECTIONS connections, $THREADS wrk threads, $DURATION, loopback, $(nproc) cores"
-printf '%-8s %12s %10s %10s\n' server "requests/s" "p50 ms" "p99 ms"
-printf '%-8s %12s %10s %10s\n' galley "$g_rps" "$g50" "$g99"
-printf '%-8s %12s %10s %10s\n' nginx "$n_rps" "$n50" "$n99"
+echo "body: $bytes bytes of JSON (Langfuse: $lf_bytes); $CONNECTIONS connections, $THREADS wrk threads, $DURATION, loopback, $(nproc) cores"
+printf '%-15s %12s %10s %10s\n' server "requests/s" "p50 ms" "p99 ms"
+printf '%-15s %12s %10s %10s\n' galley "$g_rps" "$g50" "$g99"
+printf '%-15s %12s %10s %10s\n' nginx "$n_rps" "$n50" "$n99"
+printf '%-15s %12s %10s %10s\n' galley-langfuse "$l_rps" "$l50" "$l99"
+printf '%-15s %12s %10s %10s\n' galley-ingest "$i_rps" "$i50" "$i99"
 echo "galley / nginx throughput: $ratio% (target >= 50%); galley p99 $g99 ms (target < 10 ms)"
+echo "native / Langfuse throughput: ${lf_ratio}x (target <= 2x)"
+echo "ingest beside it: $batches batches/s of $INGEST_BATCH (~$obs_rate observations/s, $accepted accepted in all, ${non2xx:-0} non-2xx answers)"
+echo "p99 under ingest / idle: ${p99_ratio}x (target <= 2x); cache generation $generation, misses $misses"

@@ -1,11 +1,8 @@
 //! The native delivery API: a prompt as an environment serves it (cached, with ETags), rendering
 //! it, and an environment's list. Handlers parse, call the workspace and serialize.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::Router;
-use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -19,7 +16,7 @@ use crate::workspace::{DeliveryError, Pick, WorkspaceError};
 
 use super::auth::AuthedKey;
 use super::bodies::{ListedPrompt, ListingBody, PromptBody, RenderBody, RenderRequest};
-use super::cache::CachedBody;
+use super::cache::{BodyKey, CachedBody};
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 
@@ -112,41 +109,23 @@ async fn fetch(
     let env = query.env();
     key.require_read(&env)?;
     let name = parse_name(&raw)?;
-    // The key check just asked the file for changes.
-    let generation = state.known_generation();
-    let cached = match state.bodies().get(&env, name.as_str(), generation) {
-        Some(body) => body,
-        None => {
-            let (env2, name2) = (env.clone(), name.clone());
-            let body = state
-                .with_workspace(&key.principal, move |ws| -> Result<_, ApiError> {
-                    let prompt = ws.delivered_in(&name2, &env2)?;
-                    let json = serde_json::to_vec(&PromptBody::new(&prompt, &env2))
-                        .map_err(ApiError::internal)?;
-                    Ok(CachedBody {
-                        etag: format!("\"{}\"", prompt.content_hash),
-                        body: Bytes::from(json),
-                    })
-                })
-                .await?;
-            let body = Arc::new(body);
-            state
-                .bodies()
-                .put(&env, name.as_str(), generation, body.clone());
-            body
-        }
-    };
+    let env2 = env.clone();
+    let cached = state
+        .cached_body(
+            BodyKey::native(&env, name.as_str()),
+            &key.principal,
+            move |ws| {
+                let prompt = ws.delivered_in(&name, &env2)?;
+                CachedBody::json(&PromptBody::new(&prompt, &env2), &prompt)
+            },
+        )
+        .await?;
     state.metrics().prompt_served(&env);
     let max_age = format!("max-age={}", state.config().max_age);
     let mut response = if etag_matches(&headers, &cached.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = Response::new(Body::from(cached.body.clone()));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        r
+        cached.response()
     };
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&cached.etag) {

@@ -44,7 +44,7 @@ async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, ApiE
     Ok(axum::Json(json!({"status": "ready"})))
 }
 
-/// Request counts, latency histograms and prompts served, in Prometheus text format.
+/// Requests, latency histograms, prompts served and the delivery cache, in Prometheus text format.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> Response {
@@ -53,7 +53,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics().render(),
+        state.metrics().render() + &state.cache_metrics(),
     )
         .into_response()
 }

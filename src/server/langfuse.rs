@@ -6,6 +6,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -18,6 +19,7 @@ use crate::domain::langfuse::{
 use crate::workspace::{DeliveredPrompt, Pick};
 
 use super::auth::AuthedKey;
+use super::cache::{BodyKey, CachedBody};
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 
@@ -70,7 +72,7 @@ async fn fetch(
     key: AuthedKey,
     Path(rest): Path<String>,
     Query(query): Query<PickQuery>,
-) -> Result<Json<LangfusePrompt>, ApiError> {
+) -> Result<Response, ApiError> {
     let version = match query.version.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(v) => Some(
@@ -85,20 +87,27 @@ async fn fetch(
         key.require_read(env)?;
     }
     let name = parse_name(&rest)?;
-    let prompt = state
-        .with_workspace(&key.principal, move |ws| -> Result<_, ApiError> {
-            let number = ws.pick_version(&name, &pick)?;
-            Ok(ws.delivered(&name, number)?)
-        })
+    let asked = pick.clone();
+    let cached = state
+        .cached_body(
+            BodyKey::langfuse(&pick, name.as_str()),
+            &key.principal,
+            move |ws| {
+                let number = ws.pick_version(&name, &asked)?;
+                let prompt = ws.delivered(&name, number)?;
+                CachedBody::json(&to_langfuse(&prompt), &prompt)
+            },
+        )
         .await?;
-    // A version or `latest` is readable when the key reads an environment serving it.
-    if !key.scope.can_read_all() && !prompt.environments.iter().any(|e| key.scope.can_read(e)) {
+    // A version or `latest` is readable when the key reads an environment serving it: checked
+    // on every request, cached answer or not.
+    if !key.scope.can_read_all() && !cached.environments.iter().any(|e| key.scope.can_read(e)) {
         key.require_read_all()?;
     }
-    if let Pick::Environment(env) = Pick::from_langfuse(query.label.as_deref(), version) {
-        state.metrics().prompt_served(&env);
+    if let Pick::Environment(env) = &pick {
+        state.metrics().prompt_served(env);
     }
-    Ok(Json(to_langfuse(&prompt)))
+    Ok(cached.response())
 }
 
 /// The project the key belongs to (the SDK's auth check).

@@ -1,6 +1,6 @@
 //! What every handler shares: the settings, a small pool of workspace connections used off the
-//! async threads, the freshness check that drops caches when the file changes, the key cache,
-//! the per-key rate limiter and the metrics.
+//! async threads, the freshness check that drops caches when what delivery reads changes, the
+//! key cache, the per-key rate limiter and the metrics.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,9 +27,14 @@ struct Inner {
     config: ServeConfig,
     /// Idle workspace connections; a request takes one (or opens one) on a blocking thread.
     pool: Mutex<Vec<Workspace>>,
-    /// A connection that never writes, asked for SQLite's `data_version`.
+    /// A connection that never writes, asked for SQLite's `data_version` and, when that moved,
+    /// for the delivery change counter.
     watcher: Mutex<Workspace>,
     last_version: AtomicI64,
+    last_delivery: AtomicI64,
+    /// How many times `data_version` was seen to move (any write).
+    file_changes: AtomicU64,
+    /// How many times the delivery change counter was seen to move.
     generation: AtomicU64,
     started: Instant,
     /// Milliseconds after `started` of the last look at the file (`u64::MAX`: never).
@@ -63,12 +68,15 @@ impl AppState {
     pub fn open(config: ServeConfig) -> Result<Self, WorkspaceError> {
         let watcher = Workspace::open(&config.db, SERVER_USER)?;
         let first = watcher.change_counter()?;
+        let first_delivery = watcher.delivery_change_counter()?;
         let pool = Mutex::new(vec![open_pooled(&config, SERVER_USER)?]);
         Ok(Self(Arc::new(Inner {
             config,
             pool,
             watcher: Mutex::new(watcher),
             last_version: AtomicI64::new(first),
+            last_delivery: AtomicI64::new(first_delivery),
+            file_changes: AtomicU64::new(0),
             generation: AtomicU64::new(0),
             started: Instant::now(),
             checked_at: AtomicU64::new(u64::MAX),
@@ -97,6 +105,14 @@ impl AppState {
 
     pub(crate) fn bodies(&self) -> &BodyCache {
         &self.0.bodies
+    }
+
+    /// The delivery cache's counters, in Prometheus text format (for `/metrics`).
+    pub fn cache_metrics(&self) -> String {
+        self.0.bodies.render_metrics(
+            self.known_generation(),
+            self.0.file_changes.load(Ordering::Relaxed),
+        )
     }
 
     /// Runs `f` on a blocking thread with a pooled workspace acting as `principal` (for a
@@ -129,8 +145,10 @@ impl AppState {
         joined.unwrap_or_else(|e| Err(ApiError::internal(format!("database task failed: {e}"))))
     }
 
-    /// A number that changes whenever the workspace file has changed since the last call (by
-    /// this server or any other process). Caches keyed on it are dropped when it moves.
+    /// A number that changes whenever what delivery reads has changed since the last call (by
+    /// this server or any other process): prompts, versions, deployments, environments,
+    /// policies, API keys, people and their SSH keys. Caches keyed on it (answers, keys) are
+    /// dropped when it moves; other writes (observations, reviews, drafts…) keep them.
     pub fn generation(&self) -> u64 {
         // At most one look at the file per `freshness_ms`: under load, one query a millisecond
         // instead of one a request; a change made longer ago than that is always seen.
@@ -143,14 +161,7 @@ impl AppState {
             }
             self.0.checked_at.store(now, Ordering::Release);
         }
-        let version = lock(&self.0.watcher).change_counter();
-        let changed = match version {
-            Ok(v) => self.0.last_version.swap(v, Ordering::AcqRel) != v,
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot check the workspace for changes");
-                true
-            }
-        };
+        let changed = self.delivery_changed();
         if changed {
             lock(&self.0.keys).clear();
             self.0.bodies.clear();
@@ -159,14 +170,37 @@ impl AppState {
         self.0.generation.load(Ordering::Acquire)
     }
 
+    /// Whether what delivery reads may have changed since the last look: `data_version` is the
+    /// cheap check (one pragma); only when it moved is the delivery change counter read. When
+    /// either cannot be read, everything counts as changed.
+    fn delivery_changed(&self) -> bool {
+        let watcher = lock(&self.0.watcher);
+        let moved = watcher
+            .change_counter()
+            .map(|v| self.0.last_version.swap(v, Ordering::AcqRel) != v);
+        // Read after `data_version`, so it counts every commit that moved it.
+        let changed = match moved {
+            Ok(false) => return false,
+            Ok(true) => watcher
+                .delivery_change_counter()
+                .map(|n| self.0.last_delivery.swap(n, Ordering::AcqRel) != n),
+            Err(err) => Err(err),
+        };
+        self.0.file_changes.fetch_add(1, Ordering::Relaxed);
+        changed.unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "cannot check the workspace for changes");
+            true
+        })
+    }
+
     /// The generation [`Self::generation`] last saw, without checking the file again: for a
     /// handler whose key extraction (which checks) ran moments before in the same request.
     pub fn known_generation(&self) -> u64 {
         self.0.generation.load(Ordering::Acquire)
     }
 
-    /// The active key these credentials belong to. Keys are cached only until the workspace
-    /// file changes, so a revocation takes effect on the next request.
+    /// The active key these credentials belong to. Keys are cached only until what delivery
+    /// reads changes (API keys among it), so a revocation takes effect on the next request.
     pub async fn authenticate(
         &self,
         credentials: Credentials<'_>,

@@ -118,4 +118,14 @@ impl Tx<'_> {
             .prepare_cached("PRAGMA data_version")?
             .query_row([], |r| r.get(0))?)
     }
+
+    /// A counter that moves with every change to what delivery reads (prompts, versions,
+    /// deployments, environments, policies, API keys, people and their SSH keys), kept by
+    /// triggers (migration 15); observations and other writes leave it alone.
+    pub fn delivery_change_counter(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT n FROM delivery_changes WHERE id = 1")?
+            .query_row([], |r| r.get(0))?)
+    }
 }

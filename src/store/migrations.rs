@@ -487,6 +487,84 @@ pub const MIGRATIONS: &[&str] = &[
     SELECT 'workspace_id', lower(hex(randomblob(16)))
     WHERE NOT EXISTS (SELECT 1 FROM workspace_meta WHERE key = 'workspace_id');
     "#,
+    // 15: what the delivery server caches follows a counter that moves only with what a served
+    // answer or a key check reads (issue 12): prompts and their versions (includes read other
+    // prompts' latest versions), deployments, environments and their policies, API keys, and
+    // what a signatures-required environment checks its deployments against (people's roles,
+    // their SSH keys and revocations, the workspace's id). Observations, rollups, reviews,
+    // comments, drafts, evals, the audit log and sync bookkeeping leave it alone, so ingesting
+    // does not empty the cache. A later migration that rebuilds one of these tables must
+    // recreate its three triggers.
+    r#"
+    CREATE TABLE delivery_changes (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO delivery_changes (id, n) VALUES (1, 0);
+    CREATE TRIGGER delivery_changes_prompts_insert AFTER INSERT ON prompts
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_prompts_update AFTER UPDATE ON prompts
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_prompts_delete AFTER DELETE ON prompts
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_versions_insert AFTER INSERT ON versions
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_versions_update AFTER UPDATE ON versions
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_versions_delete AFTER DELETE ON versions
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_deployments_insert AFTER INSERT ON deployments
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_deployments_update AFTER UPDATE ON deployments
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_deployments_delete AFTER DELETE ON deployments
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_environments_insert AFTER INSERT ON environments
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_environments_update AFTER UPDATE ON environments
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_environments_delete AFTER DELETE ON environments
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_policies_insert AFTER INSERT ON policies
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_policies_update AFTER UPDATE ON policies
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_policies_delete AFTER DELETE ON policies
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_api_keys_insert AFTER INSERT ON api_keys
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_api_keys_update AFTER UPDATE ON api_keys
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_api_keys_delete AFTER DELETE ON api_keys
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_users_insert AFTER INSERT ON users
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_users_update AFTER UPDATE ON users
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_users_delete AFTER DELETE ON users
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_user_keys_insert AFTER INSERT ON user_keys
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_user_keys_update AFTER UPDATE ON user_keys
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_user_keys_delete AFTER DELETE ON user_keys
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_key_revocations_insert AFTER INSERT ON key_revocations
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_key_revocations_update AFTER UPDATE ON key_revocations
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_key_revocations_delete AFTER DELETE ON key_revocations
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_workspace_id_insert AFTER INSERT ON workspace_meta
+    WHEN NEW.key = 'workspace_id'
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_workspace_id_update AFTER UPDATE ON workspace_meta
+    WHEN NEW.key = 'workspace_id'
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER delivery_changes_workspace_id_delete AFTER DELETE ON workspace_meta
+    WHEN OLD.key = 'workspace_id'
+    BEGIN UPDATE delivery_changes SET n = n + 1 WHERE id = 1; END;
+    "#,
 ];
 
 /// The part of a migration SQL cannot do, run right after the SQL that brings the file to

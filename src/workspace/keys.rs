@@ -161,6 +161,13 @@ impl Workspace {
         Ok(self.store.read().data_version()?)
     }
 
+    /// A number that changes whenever what delivery serves or what a key check reads may have
+    /// changed (by any connection, this one included): what the server's delivery cache follows,
+    /// so writes that do not touch delivery (observations, reviews, drafts…) keep it.
+    pub fn delivery_change_counter(&self) -> Result<i64> {
+        Ok(self.store.read().delivery_change_counter()?)
+    }
+
     /// Acts as `user` from now on (the server's pooled workspaces act as each request's key).
     pub fn act_as(&mut self, user: &str) {
         if self.user != user {
