@@ -4,10 +4,13 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::echo::echo;
+
 /// The longest name a prompt may have, in characters.
 pub const MAX_NAME_LEN: usize = 200;
 
-/// Why a prompt name was refused.
+/// Why a prompt name was refused. The name it quotes is cut to a bounded prefix
+/// ([`echo`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
     #[error("prompt name is empty")]
@@ -46,32 +49,32 @@ impl PromptName {
             return Err(NameError::Empty);
         }
         if raw.chars().count() > MAX_NAME_LEN {
-            return Err(NameError::TooLong(raw.to_string()));
+            return Err(NameError::TooLong(echo(raw)));
         }
         if let Some(ch) = raw.chars().find(|c| {
             !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/'))
         }) {
             return Err(NameError::BadChar {
-                name: raw.to_string(),
+                name: echo(raw),
                 ch,
             });
         }
         if raw.starts_with('/') || raw.ends_with('/') {
-            return Err(NameError::EdgeSlash(raw.to_string()));
+            return Err(NameError::EdgeSlash(echo(raw)));
         }
         if raw.contains("//") {
-            return Err(NameError::DoubleSlash(raw.to_string()));
+            return Err(NameError::DoubleSlash(echo(raw)));
         }
         // `.` and `..` folders would let an export escape its directory.
         if raw.split('/').any(|seg| seg == "." || seg == "..") {
-            return Err(NameError::DotSegment(raw.to_string()));
+            return Err(NameError::DotSegment(echo(raw)));
         }
         // Names must type back safely: `-x` reads as a flag, `.x` is a hidden file on export.
         if raw.starts_with('-') {
-            return Err(NameError::LeadingDash(raw.to_string()));
+            return Err(NameError::LeadingDash(echo(raw)));
         }
         if raw.split('/').any(|seg| seg.starts_with('.')) {
-            return Err(NameError::HiddenSegment(raw.to_string()));
+            return Err(NameError::HiddenSegment(echo(raw)));
         }
         Ok(Self(raw.to_string()))
     }

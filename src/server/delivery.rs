@@ -8,6 +8,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -24,9 +25,12 @@ use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/prompts", get(list))
-        .route("/v1/prompts/{*name}", get(fetch).post(render))
+    Router::new().route("/v1/prompts", get(list)).route(
+        "/v1/prompts/{*name}",
+        get(fetch)
+            .post(render)
+            .route_layer(from_fn(super::hygiene::json_only)),
+    )
 }
 
 /// `?env=`: the environment asked for (production when absent).
@@ -187,14 +191,12 @@ async fn render(
     body: Result<Json<RenderRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<RenderBody>, ApiError> {
     let Some(raw) = raw.trim_end_matches('/').strip_suffix("/render") else {
-        return Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "POST is for /v1/prompts/{name}/render",
+        return Err(ApiError::method_not_allowed(
+            "GET",
+            "POST is for /v1/prompts/{name}/render; this path takes GET",
         ));
     };
-    let Json(request) =
-        body.map_err(|e| ApiError::new(e.status(), ApiError::code_for(e.status()), e.body_text()))?;
+    let Json(request) = body.map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
     let name = parse_name(raw)?;
     let pick = match (request.env, request.version) {
         (Some(_), Some(_)) => return Err(ApiError::bad_request("give env or version, not both")),

@@ -5,12 +5,13 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::domain::PromptName;
+use crate::domain::echo::echo;
 use crate::domain::langfuse::{
     CreatePromptRequest, LATEST, LangfusePrompt, VersionFacts, content_from_request,
     langfuse_prompt,
@@ -24,10 +25,15 @@ use super::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/public/projects", get(projects))
-        .route("/api/public/v2/prompts", post(create))
+        .route(
+            "/api/public/v2/prompts",
+            post(create).route_layer(from_fn(super::hygiene::json_only)),
+        )
         .route(
             "/api/public/v2/prompts/{*rest}",
-            get(fetch).patch(move_labels),
+            get(fetch)
+                .patch(move_labels)
+                .route_layer(from_fn(super::hygiene::json_only)),
         )
 }
 
@@ -73,10 +79,9 @@ async fn fetch(
 ) -> Result<Json<LangfusePrompt>, ApiError> {
     let version = match query.version.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(v) => Some(
-            v.parse::<u32>()
-                .map_err(|_| ApiError::bad_request(format!("version `{v}` is not a number")))?,
-        ),
+        Some(v) => Some(v.parse::<u32>().map_err(|_| {
+            ApiError::bad_request(format!("version `{}` is not a number", echo(v)))
+        })?),
     };
     let pick = Pick::from_langfuse(query.label.as_deref(), version);
     if let Pick::Environment(env) = &pick
@@ -129,8 +134,7 @@ async fn create(
     body: Result<Json<CreatePromptRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<LangfusePrompt>, ApiError> {
     key.require_write()?;
-    let Json(request) =
-        body.map_err(|e| ApiError::new(e.status(), ApiError::code_for(e.status()), e.body_text()))?;
+    let Json(request) = body.map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
     let name =
         PromptName::parse(request.name.trim()).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let content = content_from_request(&request).map_err(ApiError::unprocessable)?;
@@ -174,18 +178,16 @@ async fn move_labels(
     let mut parts = rest.trim_end_matches('/').rsplitn(3, '/');
     let (Some(number), Some("versions"), Some(raw)) = (parts.next(), parts.next(), parts.next())
     else {
-        return Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "PATCH is for /api/public/v2/prompts/{name}/versions/{version}",
+        return Err(ApiError::method_not_allowed(
+            "GET",
+            "PATCH is for /api/public/v2/prompts/{name}/versions/{version}; this path takes GET",
         ));
     };
     key.require_write()?;
-    let number: u32 = number
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("version `{number}` is not a number")))?;
-    let Json(request) =
-        body.map_err(|e| ApiError::new(e.status(), ApiError::code_for(e.status()), e.body_text()))?;
+    let number: u32 = number.parse().map_err(|_| {
+        ApiError::bad_request(format!("version `{}` is not a number", echo(number)))
+    })?;
+    let Json(request) = body.map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
     let name = parse_name(raw)?;
     let prompt = state
         .with_workspace(&key.principal, move |ws| -> Result<_, ApiError> {

@@ -6,6 +6,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -20,7 +21,10 @@ use super::state::AppState;
 /// The sync routes, merged by `server::router`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/sync/push", post(push))
+        .route(
+            "/v1/sync/push",
+            post(push).route_layer(from_fn(super::hygiene::json_only)),
+        )
         .route("/v1/sync/pull", get(pull))
         .route("/v1/sync/monitor", get(monitor))
 }
