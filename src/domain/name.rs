@@ -9,6 +9,12 @@ use super::echo::echo;
 /// The longest name a prompt may have, in characters.
 pub const MAX_NAME_LEN: usize = 200;
 
+/// The rules of [`PromptName::parse`] as a regular expression (the OpenAPI document's
+/// pattern): lowercase segments of letters, digits, `_`, `.` and `-` between `/`, none empty or
+/// starting with `.`, and the name not starting with `-`. With [`MAX_NAME_LEN`], exactly the
+/// names `parse` accepts.
+pub const NAME_PATTERN: &str = "^[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_-][a-z0-9_.-]*)*$";
+
 /// Why a prompt name was refused. The name it quotes is cut to a bounded prefix
 /// ([`echo`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +47,24 @@ pub enum NameError {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PromptName(String);
+
+/// A name in the OpenAPI document: a string with [`NAME_PATTERN`] and [`MAX_NAME_LEN`].
+impl utoipa::PartialSchema for PromptName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A prompt name: lowercase segments separated by `/`, e.g. support/triage",
+            ))
+            .pattern(Some(NAME_PATTERN))
+            .min_length(Some(1))
+            .max_length(Some(MAX_NAME_LEN))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PromptName {}
 
 impl PromptName {
     /// Validates `raw` as a prompt name.

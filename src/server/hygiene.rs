@@ -58,6 +58,12 @@ pub async fn json_only(request: Request, next: Next) -> Response {
     }
 }
 
+/// The same check inside a handler, for the wildcard routes whose path decides first whether
+/// the request is for them at all (a 405 for another path comes before a 415).
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    refused_media_type(headers).map_or(Ok(()), Err)
+}
+
 fn refused_media_type(headers: &HeaderMap) -> Option<ApiError> {
     let Some(value) = headers.get(CONTENT_TYPE) else {
         return Some(unsupported(

@@ -43,7 +43,7 @@ pub struct ObservationBatch {
     /// Observations: `id`, `prompt`, `env`, `timestamp` required; `version` or `hash`,
     /// `latency_ms`, `input_tokens`, `output_tokens`, `cost_usd`, `status`, `error`, `feedback`,
     /// `variables`, `output`, `trace_id` optional.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Value>)]
     pub observations: Vec<Value>,
 }
 
