@@ -228,7 +228,8 @@ async fn renders_fill_variables_and_name_what_is_missing_or_mistyped() {
         &json!({"env": "staging", "version": 1}),
     )
     .await;
-    assert_eq!((status, code(&body)), (400, "bad_request"));
+    // Well-formed JSON the server cannot use: 422, as the OpenAPI document says.
+    assert_eq!((status, code(&body)), (422, "unprocessable"));
     let (status, _, _) = answer(
         client()
             .post(server.url(path))

@@ -37,6 +37,37 @@ fn the_committed_openapi_document_is_up_to_date() {
     }
 }
 
+/// Every prompt name the document takes has the server's rule: the `PromptName` schema, or (a
+/// name that is the start of a longer one) its pattern with a shorter length.
+#[test]
+fn every_prompt_name_in_the_document_has_the_servers_rule() {
+    use galley::domain::name::{MAX_NAME_LEN, NAME_PATTERN};
+    let doc: serde_json::Value =
+        serde_json::from_str(&galley::server::openapi::document_json()).unwrap();
+    let schema = &doc["components"]["schemas"]["PromptName"];
+    assert_eq!(schema["pattern"], NAME_PATTERN);
+    assert_eq!(schema["maxLength"], MAX_NAME_LEN);
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                if param["name"] != "name" || param["in"] != "path" {
+                    continue;
+                }
+                seen += 1;
+                let s = &param["schema"];
+                let ok = s["$ref"] == "#/components/schemas/PromptName"
+                    || (s["pattern"] == NAME_PATTERN
+                        && s["maxLength"]
+                            .as_u64()
+                            .is_some_and(|n| n < MAX_NAME_LEN as u64));
+                assert!(ok, "{method} {path}: {s}");
+            }
+        }
+    }
+    assert!(seen >= 6, "only {seen} name parameters");
+}
+
 #[tokio::test]
 async fn the_server_serves_the_document() {
     let g = seeded();

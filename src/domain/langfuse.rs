@@ -115,6 +115,7 @@ pub fn compact_variables(text: &str) -> String {
 /// A Langfuse create-prompt request (`POST /api/public/v2/prompts`).
 #[derive(Debug, Clone, PartialEq, Deserialize, utoipa::ToSchema)]
 pub struct CreatePromptRequest {
+    #[schema(value_type = crate::domain::PromptName)]
     pub name: String,
     /// `text` (default) or `chat`.
     #[serde(rename = "type", default)]

@@ -3,6 +3,7 @@
 pub mod checkpoint;
 pub mod content;
 pub mod deployment;
+pub mod echo;
 pub mod eval;
 pub mod keys;
 pub mod langfuse;

@@ -4,10 +4,19 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::echo::echo;
+
 /// The longest name a prompt may have, in characters.
 pub const MAX_NAME_LEN: usize = 200;
 
-/// Why a prompt name was refused.
+/// The rules of [`PromptName::parse`] as a regular expression (the OpenAPI document's
+/// pattern): lowercase segments of letters, digits, `_`, `.` and `-` between `/`, none empty or
+/// starting with `.`, and the name not starting with `-`. With [`MAX_NAME_LEN`], exactly the
+/// names `parse` accepts.
+pub const NAME_PATTERN: &str = "^[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_-][a-z0-9_.-]*)*$";
+
+/// Why a prompt name was refused. The name it quotes is cut to a bounded prefix
+/// ([`echo`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NameError {
     #[error("prompt name is empty")]
@@ -39,6 +48,24 @@ pub enum NameError {
 #[serde(try_from = "String", into = "String")]
 pub struct PromptName(String);
 
+/// A name in the OpenAPI document: a string with [`NAME_PATTERN`] and [`MAX_NAME_LEN`].
+impl utoipa::PartialSchema for PromptName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A prompt name: lowercase segments separated by `/`, e.g. support/triage",
+            ))
+            .pattern(Some(NAME_PATTERN))
+            .min_length(Some(1))
+            .max_length(Some(MAX_NAME_LEN))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for PromptName {}
+
 impl PromptName {
     /// Validates `raw` as a prompt name.
     pub fn parse(raw: &str) -> Result<Self, NameError> {
@@ -46,32 +73,32 @@ impl PromptName {
             return Err(NameError::Empty);
         }
         if raw.chars().count() > MAX_NAME_LEN {
-            return Err(NameError::TooLong(raw.to_string()));
+            return Err(NameError::TooLong(echo(raw)));
         }
         if let Some(ch) = raw.chars().find(|c| {
             !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/'))
         }) {
             return Err(NameError::BadChar {
-                name: raw.to_string(),
+                name: echo(raw),
                 ch,
             });
         }
         if raw.starts_with('/') || raw.ends_with('/') {
-            return Err(NameError::EdgeSlash(raw.to_string()));
+            return Err(NameError::EdgeSlash(echo(raw)));
         }
         if raw.contains("//") {
-            return Err(NameError::DoubleSlash(raw.to_string()));
+            return Err(NameError::DoubleSlash(echo(raw)));
         }
         // `.` and `..` folders would let an export escape its directory.
         if raw.split('/').any(|seg| seg == "." || seg == "..") {
-            return Err(NameError::DotSegment(raw.to_string()));
+            return Err(NameError::DotSegment(echo(raw)));
         }
         // Names must type back safely: `-x` reads as a flag, `.x` is a hidden file on export.
         if raw.starts_with('-') {
-            return Err(NameError::LeadingDash(raw.to_string()));
+            return Err(NameError::LeadingDash(echo(raw)));
         }
         if raw.split('/').any(|seg| seg.starts_with('.')) {
-            return Err(NameError::HiddenSegment(raw.to_string()));
+            return Err(NameError::HiddenSegment(echo(raw)));
         }
         Ok(Self(raw.to_string()))
     }

@@ -10,6 +10,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 
+use crate::domain::echo::echo;
 use crate::domain::keys::{ApiKey, AuthFailure, Credentials, KEY_ID_PREFIX, Scope};
 
 use super::error::ApiError;
@@ -60,7 +61,7 @@ impl AuthedKey {
     /// Requires a key that may read what environment `env` serves (403 otherwise).
     pub fn require_read(&self, env: &str) -> Result<(), ApiError> {
         self.allow(self.scope.can_read(env), || {
-            format!("read environment {env}")
+            format!("read environment {}", echo(env))
         })
     }
 

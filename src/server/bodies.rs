@@ -41,7 +41,8 @@ pub struct VariableBody {
     pub var_type: String,
     pub required: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    /// Any JSON value (of the variable's type).
+    #[schema(value_type = Option<Value>)]
     pub default: Option<Value>,
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub description: String,
@@ -86,16 +87,36 @@ fn messages_json(messages: &[TemplateMessage]) -> Value {
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenderRequest {
-    /// Render what this environment serves (the default: production).
+    /// Render what this environment serves (the default: production); not with `version` (422).
     #[serde(default)]
     pub env: Option<String>,
     /// Render this version instead (needs a key that reads every environment).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_version")]
+    #[schema(format = Int64, maximum = 4294967295_u64)]
     pub version: Option<u32>,
     /// Variable values; JSON types are checked against the declarations.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub variables: Map<String, Value>,
+}
+
+/// A version number as JSON Schema reads an `integer`: `7` or `7.0`, never `7.5` or `-1`.
+fn whole_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(f))
+            .map(|f| f as u64)
+    });
+    match whole.and_then(|v| u32::try_from(v).ok()) {
+        Some(v) => Ok(Some(v)),
+        None => Err(serde::de::Error::custom(format!(
+            "version {n} is not a whole number from 0 to {}",
+            u32::MAX
+        ))),
+    }
 }
 
 /// A rendered prompt.
@@ -163,4 +184,30 @@ pub struct ListedPrompt {
     pub name: String,
     pub version: u32,
     pub content_hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RenderRequest;
+
+    fn version(body: &str) -> Result<Option<u32>, String> {
+        serde_json::from_str::<RenderRequest>(body)
+            .map(|r| r.version)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_version_is_read_as_json_schema_reads_an_integer() {
+        assert_eq!(version(r#"{"version": 7}"#), Ok(Some(7)));
+        assert_eq!(version(r#"{"version": 77.0}"#), Ok(Some(77)));
+        assert_eq!(version(r#"{"version": 4294967295}"#), Ok(Some(u32::MAX)));
+        assert_eq!(version(r#"{"version": null}"#), Ok(None));
+        assert_eq!(version("{}"), Ok(None));
+        for bad in ["7.5", "-1", "4294967296", "\"7\""] {
+            assert!(
+                version(&format!(r#"{{"version": {bad}}}"#)).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }

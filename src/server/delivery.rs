@@ -23,7 +23,12 @@ use super::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/prompts", get(list))
-        .route("/v1/prompts/{*name}", get(fetch).post(render))
+        // The path decides whether a POST is a render (else 405), so the handler checks the
+        // media type after it (`hygiene::require_json`) rather than a layer before it.
+        .route(
+            "/v1/prompts/{*name}",
+            get(fetch).post(render).fallback(other_method),
+        )
 }
 
 /// `?env=`: the environment asked for (production when absent).
@@ -83,13 +88,33 @@ fn render_error(err: &RenderError) -> ApiError {
     }
 }
 
+/// The prompt a render path names (`NAME/render`), if it is one.
+fn render_target(raw: &str) -> Option<&str> {
+    raw.trim_end_matches('/').strip_suffix("/render")
+}
+
+/// The methods a path under `/v1/prompts/` takes: a render path is also the GET of a prompt
+/// whose name ends in `/render`.
+fn allowed(raw: &str) -> &'static str {
+    if render_target(raw).is_some() {
+        "GET,HEAD,POST"
+    } else {
+        "GET,HEAD"
+    }
+}
+
+/// 405 for a method the path does not take, naming the ones it does.
+async fn other_method(Path(raw): Path<String>) -> ApiError {
+    ApiError::method_not_allowed(allowed(&raw), "this method is not allowed on this path")
+}
+
 fn parse_name(raw: &str) -> Result<PromptName, ApiError> {
     PromptName::parse(raw.trim_matches('/')).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// A prompt as an environment serves it.
 #[utoipa::path(get, path = "/v1/prompts/{name}", operation_id = "get_prompt", tag = "delivery",
-    params(("name" = String, Path, description = "The prompt, e.g. support/triage (slashes plain or %2F)"),
+    params(("name" = PromptName, Path, description = "The prompt, e.g. support/triage (slashes plain or %2F)"),
            EnvQuery,
            ("If-None-Match" = Option<String>, Header, description = "A previous ETag: 304 when unchanged")),
     responses(
@@ -137,6 +162,23 @@ async fn fetch(
     Ok(response)
 }
 
+/// `GET /v1/prompts/{name}` of a prompt whose name ends in `/render`: the path of a render is
+/// also that prompt's, so the path takes GET as well as POST (documented, so that its `Allow`
+/// is the document's). Served by [`fetch`].
+#[utoipa::path(get, path = "/v1/prompts/{name}/render", operation_id = "get_prompt_named_render", tag = "delivery",
+    params(("name" = String, Path, description = "The name before its last part, `render`",
+            pattern = "^[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_-][a-z0-9_.-]*)*$", max_length = 193),
+           EnvQuery,
+           ("If-None-Match" = Option<String>, Header, description = "A previous ETag: 304 when unchanged")),
+    responses(
+        (status = 200, body = PromptBody, description = "The served version of the prompt NAME/render",
+         headers(("ETag" = String), ("Cache-Control" = String))),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 404, body = ErrorBody, description = "No prompt NAME/render, or nothing served")),
+    security(("bearer" = [])))]
+#[allow(dead_code)]
+fn fetch_named_render() {}
+
 /// Whether `If-None-Match` names `etag` (or `*`); weak validators match too.
 fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
     headers
@@ -150,7 +192,7 @@ fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
 
 /// Renders what an environment serves (or a version) with variables.
 #[utoipa::path(post, path = "/v1/prompts/{name}/render", operation_id = "render_prompt", tag = "delivery",
-    params(("name" = String, Path, description = "The prompt, e.g. support/triage")),
+    params(("name" = PromptName, Path, description = "The prompt, e.g. support/triage")),
     request_body = RenderRequest,
     responses(
         (status = 200, body = RenderBody),
@@ -163,20 +205,20 @@ async fn render(
     State(state): State<AppState>,
     key: AuthedKey,
     Path(raw): Path<String>,
+    headers: HeaderMap,
     body: Result<Json<RenderRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<RenderBody>, ApiError> {
-    let Some(raw) = raw.trim_end_matches('/').strip_suffix("/render") else {
-        return Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "POST is for /v1/prompts/{name}/render",
+    let Some(raw) = render_target(&raw) else {
+        return Err(ApiError::method_not_allowed(
+            allowed(&raw),
+            "POST is for /v1/prompts/{name}/render; this path takes GET",
         ));
     };
-    let Json(request) =
-        body.map_err(|e| ApiError::new(e.status(), ApiError::code_for(e.status()), e.body_text()))?;
+    super::hygiene::require_json(&headers)?;
+    let Json(request) = body.map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
     let name = parse_name(raw)?;
     let pick = match (request.env, request.version) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("give env or version, not both")),
+        (Some(_), Some(_)) => return Err(ApiError::unprocessable("give env or version, not both")),
         (None, Some(n)) => {
             key.require_read_all()?;
             Pick::Version(n)

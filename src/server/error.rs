@@ -6,10 +6,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::domain::echo::bounded;
 use crate::workspace::WorkspaceError;
 
 /// The `Retry-After` (seconds) of a busy answer.
 const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+/// The longest message an error answer carries, in characters: each value a message quotes is
+/// already cut to [`crate::domain::echo::ECHO_CHARS`]; this bounds what no handler cut (serde's
+/// and axum's rejection texts), so no answer echoes more than a bounded prefix of its input.
+pub const MAX_MESSAGE_CHARS: usize = 300;
 
 /// An error answer: a status, a stable machine-readable `code` and a one-line message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +27,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The id of the record the error is about (a forged record of a push).
     pub record: Option<String>,
+    /// The methods the path takes (sent as `Allow` with 405).
+    pub allow: Option<&'static str>,
 }
 
 /// The body of every error answer.
@@ -50,7 +58,26 @@ impl ApiError {
             message: message.into(),
             retry_after: None,
             record: None,
+            allow: None,
         }
+    }
+
+    /// 405: the path takes only the methods in `allow` (e.g. `GET`), sent as `Allow`.
+    pub fn method_not_allowed(allow: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                message,
+            )
+        }
+    }
+
+    /// An extractor's refusal (a body that is not JSON of the right shape, a bad query): its
+    /// status and text, the code its status conventionally has.
+    pub fn rejection(status: StatusCode, text: impl Into<String>) -> Self {
+        Self::new(status, Self::code_for(status), text)
     }
 
     /// 400: the request is malformed.
@@ -157,7 +184,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_string(),
-                message: self.message,
+                message: bounded(&self.message, MAX_MESSAGE_CHARS),
                 record: self.record,
             },
         };
@@ -166,6 +193,11 @@ impl IntoResponse for ApiError {
             && let Ok(value) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
         response
     }

@@ -5,13 +5,14 @@
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::domain::PromptName;
+use crate::domain::echo::echo;
 use crate::domain::langfuse::{
     CreatePromptRequest, LATEST, LangfusePrompt, VersionFacts, content_from_request,
     langfuse_prompt,
@@ -26,10 +27,14 @@ use super::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/public/projects", get(projects))
-        .route("/api/public/v2/prompts", post(create))
+        .route(
+            "/api/public/v2/prompts",
+            post(create).route_layer(from_fn(super::hygiene::json_only)),
+        )
         .route(
             "/api/public/v2/prompts/{*rest}",
-            get(fetch).patch(move_labels),
+            // As for renders: the handler checks the media type once the path is a version's.
+            get(fetch).patch(move_labels).fallback(other_method),
         )
 }
 
@@ -39,6 +44,7 @@ pub struct PickQuery {
     /// An environment, or `latest`
     label: Option<String>,
     /// A version number
+    #[param(value_type = Option<u32>, format = Int64, minimum = 0, maximum = 4294967295_u64)]
     version: Option<String>,
 }
 
@@ -55,13 +61,37 @@ fn to_langfuse(p: &DeliveredPrompt) -> LangfusePrompt {
     })
 }
 
+/// The prompt and version number a labels path names (`NAME/versions/N`), if it is one.
+fn version_target(rest: &str) -> Option<(&str, &str)> {
+    let mut parts = rest.trim_end_matches('/').rsplitn(3, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(number), Some("versions"), Some(raw)) => Some((raw, number)),
+        _ => None,
+    }
+}
+
+/// The methods a path under `/api/public/v2/prompts/` takes: a version's path is also the GET
+/// of a prompt whose name ends in `/versions/N`.
+fn allowed(rest: &str) -> &'static str {
+    if version_target(rest).is_some() {
+        "GET,HEAD,PATCH"
+    } else {
+        "GET,HEAD"
+    }
+}
+
+/// 405 for a method the path does not take, naming the ones it does.
+async fn other_method(Path(rest): Path<String>) -> ApiError {
+    ApiError::method_not_allowed(allowed(&rest), "this method is not allowed on this path")
+}
+
 fn parse_name(raw: &str) -> Result<PromptName, ApiError> {
     PromptName::parse(raw.trim_matches('/')).map_err(|e| ApiError::not_found(e.to_string()))
 }
 
 /// A prompt version by label or version (the SDK's `get_prompt`).
 #[utoipa::path(get, path = "/api/public/v2/prompts/{name}", operation_id = "langfuse_get_prompt", tag = "langfuse",
-    params(("name" = String, Path, description = "The prompt; folders percent-encoded (team-a%2Fsummarize)"),
+    params(("name" = PromptName, Path, description = "The prompt; folders percent-encoded (team-a%2Fsummarize)"),
            PickQuery),
     responses((status = 200, body = LangfusePrompt),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -75,10 +105,9 @@ async fn fetch(
 ) -> Result<Response, ApiError> {
     let version = match query.version.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(v) => Some(
-            v.parse::<u32>()
-                .map_err(|_| ApiError::bad_request(format!("version `{v}` is not a number")))?,
-        ),
+        Some(v) => Some(v.parse::<u32>().map_err(|_| {
+            ApiError::bad_request(format!("version `{}` is not a number", echo(v)))
+        })?),
     };
     let pick = Pick::from_langfuse(query.label.as_deref(), version);
     if let Pick::Environment(env) = &pick
@@ -110,6 +139,20 @@ async fn fetch(
     Ok(cached.response())
 }
 
+/// The Langfuse GET of a prompt whose name ends in `/versions/N`: a version's path is also that
+/// prompt's, so the path takes GET as well as PATCH (documented, so that its `Allow` is the
+/// document's). Served by [`fetch`].
+#[utoipa::path(get, path = "/api/public/v2/prompts/{name}/versions/{version}", operation_id = "langfuse_get_prompt_named_version", tag = "langfuse",
+    params(("name" = String, Path, description = "The name before its last two parts",
+            pattern = "^[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_-][a-z0-9_.-]*)*$", max_length = 180),
+           ("version" = u32, Path, format = Int64, minimum = 0, maximum = 4294967295_u64),
+           PickQuery),
+    responses((status = 200, body = LangfusePrompt, description = "The prompt NAME/versions/VERSION"),
+        (status = 404, body = ErrorBody, description = "No such prompt, version or label")),
+    security(("basic" = [])))]
+#[allow(dead_code)]
+fn fetch_named_version() {}
+
 /// The project the key belongs to (the SDK's auth check).
 #[utoipa::path(get, path = "/api/public/projects", operation_id = "langfuse_projects", tag = "langfuse",
     responses((status = 200, description = "One project: this server"),
@@ -138,8 +181,7 @@ async fn create(
     body: Result<Json<CreatePromptRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<LangfusePrompt>, ApiError> {
     key.require_write()?;
-    let Json(request) =
-        body.map_err(|e| ApiError::new(e.status(), ApiError::code_for(e.status()), e.body_text()))?;
+    let Json(request) = body.map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
     let name =
         PromptName::parse(request.name.trim()).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let content = content_from_request(&request).map_err(ApiError::unprocessable)?;
@@ -167,7 +209,8 @@ pub struct MoveLabels {
 
 /// Moves labels (environments) to a version, through their approval policies.
 #[utoipa::path(patch, path = "/api/public/v2/prompts/{name}/versions/{version}", operation_id = "langfuse_update_prompt_version", tag = "langfuse",
-    params(("name" = String, Path), ("version" = u32, Path)),
+    params(("name" = PromptName, Path, description = "The prompt; folders percent-encoded"),
+           ("version" = u32, Path, format = Int64, minimum = 0, maximum = 4294967295_u64)),
     request_body = MoveLabels,
     responses((status = 200, body = LangfusePrompt),
         (status = 401, body = ErrorBody),
@@ -178,23 +221,21 @@ async fn move_labels(
     State(state): State<AppState>,
     key: AuthedKey,
     Path(rest): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<MoveLabels>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<LangfusePrompt>, ApiError> {
-    let mut parts = rest.trim_end_matches('/').rsplitn(3, '/');
-    let (Some(number), Some("versions"), Some(raw)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "PATCH is for /api/public/v2/prompts/{name}/versions/{version}",
+    let Some((raw, number)) = version_target(&rest) else {
+        return Err(ApiError::method_not_allowed(
+            allowed(&rest),
+            "PATCH is for /api/public/v2/prompts/{name}/versions/{version}; this path takes GET",
         ));
     };
+    super::hygiene::require_json(&headers)?;
     key.require_write()?;
-    let number: u32 = number
-        .parse()
-        .map_err(|_| ApiError::bad_request(format!("version `{number}` is not a number")))?;
-    let Json(request) =
-        body.map_err(|e| ApiError::new(e.status(), ApiError::code_for(e.status()), e.body_text()))?;
+    let number: u32 = number.parse().map_err(|_| {
+        ApiError::bad_request(format!("version `{}` is not a number", echo(number)))
+    })?;
+    let Json(request) = body.map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
     let name = parse_name(raw)?;
     let prompt = state
         .with_workspace(&key.principal, move |ws| -> Result<_, ApiError> {

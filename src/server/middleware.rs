@@ -112,7 +112,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     } else {
         text
     };
-    let mut answer = ApiError::new(status, ApiError::code_for(status), message).into_response();
+    let mut answer = ApiError::rejection(status, message).into_response();
     for (name, value) in parts.headers.iter() {
         // The body is new: its type, length and encoding are the new body's, not the old one's.
         if name != CONTENT_TYPE

@@ -14,6 +14,7 @@ mod connections;
 mod delivery;
 pub mod error;
 mod health;
+mod hygiene;
 mod langfuse;
 mod metrics;
 mod middleware;
@@ -31,6 +32,7 @@ use axum::http::StatusCode;
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use tower_http::compression::CompressionLayer;
+use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -85,6 +87,10 @@ pub fn router(state: AppState) -> Router {
         // `Bytes` and `Json` bodies below a larger `--body-limit`.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(config.body_limit))
+        // Outside the limit, so the limit counts the decoded body (a gzip bomb is 413); only
+        // gzip is built in (`decompression-gzip`), and other encodings never get this far.
+        .layer(RequestDecompressionLayer::new())
+        .layer(axum::middleware::from_fn(hygiene::known_encodings))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,

@@ -9,11 +9,12 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::domain::echo::echo;
 use crate::domain::observation::{BatchAnswer, parse_feedback};
 
 use super::auth::AuthedKey;
@@ -22,9 +23,18 @@ use super::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/observations", post(ingest))
-        .route("/v1/observations/{id}/feedback", post(feedback))
-        .route("/v1/traces", post(super::otlp::traces))
+        .route(
+            "/v1/observations",
+            post(ingest).route_layer(from_fn(super::hygiene::json_only)),
+        )
+        .route(
+            "/v1/observations/{id}/feedback",
+            post(feedback).route_layer(from_fn(super::hygiene::json_only)),
+        )
+        .route(
+            "/v1/traces",
+            post(super::otlp::traces).route_layer(from_fn(super::hygiene::json_only)),
+        )
 }
 
 /// A batch of observations in the wire form of issue 7.
@@ -33,7 +43,7 @@ pub struct ObservationBatch {
     /// Observations: `id`, `prompt`, `env`, `timestamp` required; `version` or `hash`,
     /// `latency_ms`, `input_tokens`, `output_tokens`, `cost_usd`, `status`, `error`, `feedback`,
     /// `variables`, `output`, `trace_id` optional.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<Value>)]
     pub observations: Vec<Value>,
 }
 
@@ -173,7 +183,10 @@ async fn feedback(
     let observation = state
         .with_workspace(&key.principal, move |ws| -> Result<_, ApiError> {
             if !ws.has_observation(&id)? {
-                return Err(ApiError::not_found(format!("no observation `{id}`")));
+                return Err(ApiError::not_found(format!(
+                    "no observation `{}`",
+                    echo(&id)
+                )));
             }
             parse_feedback(&value).map_err(ApiError::unprocessable)?;
             let obs = ws.add_feedback(&id, &value)?;
@@ -181,23 +194,4 @@ async fn feedback(
         })
         .await?;
     Ok(Json(observation))
-}
-
-/// 415 for a body that is not JSON by its content type (OTLP protobuf, forms, ...).
-pub(super) fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json");
-    if content_type.to_ascii_lowercase().contains("json") {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        format!(
-            "Content-Type {content_type} is not accepted: send OTLP/HTTP JSON \
-             (Content-Type: application/json); protobuf is not supported"
-        ),
-    ))
 }

@@ -24,9 +24,11 @@ use super::state::AppState;
     ),
     paths(
         super::delivery::fetch,
+        super::delivery::fetch_named_render,
         super::delivery::render,
         super::delivery::list,
         super::langfuse::fetch,
+        super::langfuse::fetch_named_version,
         super::langfuse::projects,
         super::langfuse::create,
         super::langfuse::move_labels,
@@ -40,7 +42,8 @@ use super::state::AppState;
         super::health::readyz,
         super::health::metrics,
     ),
-    modifiers(&Security),
+    components(schemas(crate::domain::PromptName)),
+    modifiers(&Security, &CommonErrors),
     tags(
         (name = "delivery", description = "What each environment serves"),
         (name = "langfuse", description = "For applications using the Langfuse SDKs"),
@@ -64,6 +67,115 @@ impl utoipa::Modify for Security {
             "basic",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
         );
+    }
+}
+
+/// Lists on every operation the error answers the layers in front of its handler can give, so
+/// the document names every status a route answers (the handlers' annotations add their own,
+/// with descriptions of their own, which are kept).
+struct CommonErrors;
+
+/// (status, description, which operations can answer it).
+const COMMON_ERRORS: &[(&str, &str, Answers)] = &[
+    (
+        "400",
+        "A malformed request: a parameter or body that cannot be read",
+        Answers::WithInput,
+    ),
+    (
+        "401",
+        "No credentials, or credentials that match no active key",
+        Answers::Keyed,
+    ),
+    ("403", "The key's scope does not allow this", Answers::Keyed),
+    (
+        "408",
+        "Not answered within the request timeout",
+        Answers::Every,
+    ),
+    (
+        "413",
+        "The body, decoded, is over the body limit",
+        Answers::Every,
+    ),
+    (
+        "415",
+        "A Content-Encoding other than identity or gzip, or (a JSON body) a Content-Type other \
+         than application/json",
+        Answers::Every,
+    ),
+    (
+        "422",
+        "JSON of the wrong shape, or a request the workspace cannot use",
+        Answers::WithBody,
+    ),
+    (
+        "429",
+        "Over the key's request rate (Retry-After)",
+        Answers::Keyed,
+    ),
+    (
+        "500",
+        "Something broke on the server (see its log)",
+        Answers::Every,
+    ),
+    (
+        "503",
+        "Busy: another process holds the workspace's write lock (Retry-After)",
+        Answers::Keyed,
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Answers {
+    Every,
+    /// Operations that take a key.
+    Keyed,
+    /// Operations with parameters or a body.
+    WithInput,
+    /// Operations with a body.
+    WithBody,
+}
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, ResponseBuilder};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let keyed = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = operation.request_body.is_some();
+                let input = body || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                for (status, description, answers) in COMMON_ERRORS {
+                    let applies = match answers {
+                        Answers::Every => true,
+                        Answers::Keyed => keyed,
+                        Answers::WithInput => input,
+                        Answers::WithBody => body,
+                    };
+                    if !applies || operation.responses.responses.contains_key(*status) {
+                        continue;
+                    }
+                    let response = ResponseBuilder::new()
+                        .description(*description)
+                        .content(
+                            "application/json",
+                            Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                        )
+                        .build();
+                    operation
+                        .responses
+                        .responses
+                        .insert(status.to_string(), response.into());
+                }
+            }
+        }
     }
 }
 

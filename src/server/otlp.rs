@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -16,7 +15,7 @@ use crate::eval::pricing::PriceTable;
 
 use super::auth::AuthedKey;
 use super::error::{ApiError, ErrorBody};
-use super::observe::{count, json_body, require_json};
+use super::observe::{count, json_body};
 use super::state::AppState;
 
 /// OTLP's `ExportTraceServiceResponse`: empty when every span was stored.
@@ -61,11 +60,9 @@ const MAX_REASONS: usize = 5;
 pub(super) async fn traces(
     State(state): State<AppState>,
     key: AuthedKey,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<TracesAnswer>, ApiError> {
     key.require_ingest()?;
-    require_json(&headers)?;
     let limits = state.config().keep.clone();
     let counter = state.clone();
     state

@@ -6,6 +6,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::middleware::from_fn;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -20,14 +21,27 @@ use super::state::AppState;
 /// The sync routes, merged by `server::router`.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/sync/push", post(push))
+        .route(
+            "/v1/sync/push",
+            post(push).route_layer(from_fn(super::hygiene::json_only)),
+        )
         .route("/v1/sync/pull", get(pull))
         .route("/v1/sync/monitor", get(monitor))
 }
 
+/// The body of a push, as the document describes it (read as [`ReceivedPush`]).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PushBody {
+    /// Records: any JSON values, each read on its own (one the server cannot read is rejected
+    /// alone, in the answer).
+    #[schema(value_type = Vec<Value>, max_items = 500)]
+    records: Vec<serde_json::Value>,
+}
+
 /// `POST /v1/sync/push`: a batch of records (see `crate::sync::records`), one result each.
 #[utoipa::path(post, path = "/v1/sync/push", operation_id = "sync_push", tag = "sync",
-    request_body(content = Object, description = "`{\"records\": [...]}`: at most 500 records \
+    request_body(content = PushBody, description = "`{\"records\": [...]}`: at most 500 records \
         (versions, reviews, decisions, comments, resolutions, deployments, dataset versions, \
         eval summaries), each with its UUIDv7 `id`, `kind` and payload"),
     responses(
@@ -83,8 +97,10 @@ impl From<PushError> for ApiError {
 /// `GET /v1/sync/pull`: the records after a position, in the server's order.
 #[utoipa::path(get, path = "/v1/sync/pull", operation_id = "sync_pull", tag = "sync",
     params(
-        ("after" = i64, Query, description = "The last position already pulled (0 for all)"),
-        ("limit" = Option<usize>, Query, description = "At most this many records (default 500)")),
+        ("after" = Option<i64>, Query, description = "The last position already pulled (0, the default, for all)",
+         minimum = -9223372036854775808_i64, maximum = 9223372036854775807_i64),
+        ("limit" = Option<usize>, Query, description = "At most this many records (default and most 500)",
+         minimum = 0, maximum = 18446744073709551615_u64)),
     responses(
         (status = 200, body = Object, description = "`{\"records\": [{\"seq\", \"record\"}], \
             \"head\"}`: the page and the server's newest position"),
@@ -107,9 +123,12 @@ async fn pull(
 /// `GET /v1/sync/monitor`: monitoring rollups changed after a cursor, with worst-call samples.
 #[utoipa::path(get, path = "/v1/sync/monitor", operation_id = "sync_monitor", tag = "sync",
     params(
-        ("after" = i64, Query, description = "The last change position already pulled (0 for all)"),
-        ("limit" = Option<usize>, Query, description = "At most this many buckets (default 5,000)"),
-        ("samples" = Option<usize>, Query, description = "Worst calls per kind per prompt, environment and day (default 5)")),
+        ("after" = Option<i64>, Query, description = "The last change position already pulled (0, the default, for all)",
+         minimum = -9223372036854775808_i64, maximum = 9223372036854775807_i64),
+        ("limit" = Option<usize>, Query, description = "At most this many buckets (default and most 5,000)",
+         minimum = 0, maximum = 18446744073709551615_u64),
+        ("samples" = Option<usize>, Query, description = "Worst calls per kind per prompt, environment and day (default 5, at most 50)",
+         minimum = 0, maximum = 18446744073709551615_u64)),
     responses(
         (status = 200, body = Object, description = "Changed hour and day buckets (counts, sums \
             and the latency histogram in base64) in change order, the samples of their days, \
