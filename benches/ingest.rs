@@ -10,6 +10,8 @@
 
 #[path = "common/cli_args.rs"]
 mod cli_args;
+#[path = "common/monitored.rs"]
+mod monitored;
 
 use cli_args::arg;
 use galley::workspace::SeededRng;
@@ -39,9 +41,9 @@ fn batch_body(b: usize, count: usize, now_ms: i64) -> String {
         let error = rng.below(100) < 2;
         let _ = write!(
             out,
-            r#"{{"id":"obs-{i:08}","prompt":"bench/prompt-{:02}","version":{},"env":"{env}","timestamp":"{t}","latency_ms":{}.{:03},"input_tokens":{},"output_tokens":{},"cost_usd":{},"status":"{}","#,
-            rng.below(20),
-            1 + rng.below(3),
+            r#"{{"id":"obs-{i:08}","prompt":"{}","version":{},"env":"{env}","timestamp":"{t}","latency_ms":{}.{:03},"input_tokens":{},"output_tokens":{},"cost_usd":{},"status":"{}","#,
+            monitored::prompt_name(rng.below(monitored::PROMPTS)),
+            1 + rng.below(monitored::VERSIONS),
             200 + rng.below(3000),
             rng.below(1000),
             300 + rng.below(700),
@@ -107,6 +109,10 @@ fn main() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
+    // The prompts the traffic names, so the server holds every prompt, version and env sent.
+    monitored::create_monitored_prompts(
+        &mut galley::workspace::Workspace::open(&db, "bench").expect("bench workspace"),
+    );
     let out = galley(&db)
         .args([
             "key", "create", "--name", "bench", "--scope", "ingest", "--json",

@@ -13,6 +13,8 @@
 
 #[path = "common/cli_args.rs"]
 mod cli_args;
+#[path = "common/monitored.rs"]
+mod monitored;
 
 use cli_args::arg;
 use std::time::Instant;
@@ -33,8 +35,8 @@ fn observation(i: usize, count: usize, rng: &mut SeededRng, start_ms: i64, span_
     let env = ["development", "staging", "production"][rng.below(3) as usize];
     let mut o = json!({
         "id": format!("obs-{i:08}"),
-        "prompt": format!("bench/prompt-{:02}", rng.below(20)),
-        "version": 1 + rng.below(3),
+        "prompt": monitored::prompt_name(rng.below(monitored::PROMPTS)),
+        "version": 1 + rng.below(monitored::VERSIONS),
         "env": env,
         "timestamp": t.to_string(),
         "latency_ms": 200.0 + rng.below(3_000) as f64 + rng.below(1000) as f64 / 1000.0,
@@ -70,6 +72,7 @@ fn main() {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     let mut ws = Workspace::open(&path, "bench").unwrap();
+    monitored::create_monitored_prompts(&mut ws);
     let limits = KeepLimits::default();
     let now = jiff::Timestamp::now().as_millisecond();
     let start_ms = now - 30 * DAY_MS;

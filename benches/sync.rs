@@ -14,6 +14,9 @@
 
 #[path = "common/cli_args.rs"]
 mod cli_args;
+#[path = "common/monitored.rs"]
+#[allow(dead_code)]
+mod monitored;
 
 use cli_args::arg;
 use std::io::{BufRead, BufReader};
@@ -23,7 +26,6 @@ use std::time::{Duration, Instant};
 
 use galley::domain::keys::Scope;
 use galley::domain::people::Role;
-use galley::domain::{PromptContent, PromptName, PromptType};
 use galley::workspace::Workspace;
 use galley::workspace::sync::SyncDirection;
 
@@ -70,16 +72,8 @@ fn serve(db: &Path) -> (Child, String) {
 
 fn build_client(db: &Path, prompts: usize, versions: usize) {
     let mut ws = Workspace::open(db, "ada").expect("client workspace");
-    for i in 0..prompts {
-        let name = PromptName::parse(&format!("bench/p{i:05}")).unwrap();
-        ws.create_prompt(&name, PromptContent::blank(PromptType::Text), &[], "v1")
-            .unwrap();
-        for v in 2..=versions {
-            ws.set_section_body(&name, "instructions", &format!("Answer, take {v}."))
-                .unwrap();
-            ws.commit(&name, &format!("v{v}"), false).unwrap();
-        }
-    }
+    let names = (0..prompts).map(|i| format!("bench/p{i:05}"));
+    monitored::create_prompts(&mut ws, names, versions as u64);
 }
 
 /// A month (30 days from 2026-03-01) of one call an hour of each of `prompts` prompts, every
@@ -87,6 +81,8 @@ fn build_client(db: &Path, prompts: usize, versions: usize) {
 fn ingest_month(db: &Path, prompts: usize) -> usize {
     let mut ws = Workspace::open(db, "root").expect("server workspace");
     let limits = galley::domain::observation::KeepLimits::default();
+    // The month is March 2026: ingested with the clock at its end, so it is in the window.
+    let now: jiff::Timestamp = "2026-03-31T00:00:00Z".parse().unwrap();
     let mut total = 0;
     for p in 0..prompts {
         let mut items = Vec::with_capacity(720);
@@ -113,7 +109,10 @@ fn ingest_month(db: &Path, prompts: usize) -> usize {
             }
             items.push(o);
         }
-        total += ws.ingest(&items, &limits).expect("ingest").accepted;
+        total += ws
+            .ingest_at(&items, &limits, now.as_millisecond())
+            .expect("ingest")
+            .accepted;
     }
     total
 }

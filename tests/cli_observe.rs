@@ -21,16 +21,29 @@ fn jsonl(items: &[Value]) -> String {
     items.iter().map(|v| format!("{v}\n")).collect()
 }
 
+/// The `[monitor]` settings these tests import with: their calls are dated January 2026 and
+/// name prompt `router` whether or not it exists, so a window of a century back and unknown
+/// names accepted. (Refusals of unknown names and times: `tests/server_ingest_validation.rs`.)
+const FIXED_DATES: &str = "[monitor]\naccept_unknown = true\nmax_past_days = 36500\n";
+
 fn import(g: &Galley, text: &str) -> Out {
     let file = g.write("obs.jsonl", text);
-    g.run(&["--json", "observe", "import", file.to_str().unwrap()])
+    with_config(
+        g,
+        FIXED_DATES,
+        &["--json", "observe", "import", file.to_str().unwrap()],
+    )
 }
 
 fn with_config(g: &Galley, config: &str, args: &[&str]) -> Out {
+    g.run_cmd(config_command(g, config, args))
+}
+
+fn config_command(g: &Galley, config: &str, args: &[&str]) -> std::process::Command {
     let path = g.write("config.toml", config);
     let mut cmd = g.command();
     cmd.env("GALLEY_CONFIG", path).args(args);
-    g.run_cmd(cmd)
+    cmd
 }
 
 #[test]
@@ -142,7 +155,11 @@ fn import_names_the_line_field_and_problem_of_every_malformed_item() {
     }
 
     // Humans get the line numbers (1-based) and reasons, and the exit code is in --help.
-    let human = g.run(&["observe", "import", g.path("obs.jsonl").to_str().unwrap()]);
+    let human = with_config(
+        &g,
+        FIXED_DATES,
+        &["observe", "import", g.path("obs.jsonl").to_str().unwrap()],
+    );
     assert_eq!(human.code, 1);
     assert!(
         human
@@ -169,8 +186,7 @@ fn re_sending_is_a_no_op_and_stdin_works() {
     assert_eq!(import(&g, &text).json()["accepted"], 2);
     let again = g.ok(&["--json", "observe", "import", "-"]);
     assert_eq!(again.json()["accepted"], 0, "empty stdin accepts nothing");
-    let mut cmd = g.command();
-    cmd.args(["--json", "observe", "import", "-"]);
+    let cmd = config_command(&g, FIXED_DATES, &["--json", "observe", "import", "-"]);
     let out = common::run_command(cmd, Some(&text));
     assert_eq!(out.code, 0, "{out:#?}");
     assert_eq!(out.json()["accepted"], 2);
@@ -284,8 +300,8 @@ fn config_truncates_output_and_redacts_named_variables() {
             {"email": "ada@example.com", "ticket": "charged twice"}}),
         )]),
     );
-    let config = "[monitor]\nmax_output_chars = 4\nredact = [\"email\"]\n";
-    let out = with_config(&g, config, &["observe", "import", file.to_str().unwrap()]);
+    let config = format!("{FIXED_DATES}max_output_chars = 4\nredact = [\"email\"]\n");
+    let out = with_config(&g, &config, &["observe", "import", file.to_str().unwrap()]);
     assert_eq!(out.code, 0, "{out:#?}");
     let shown = g.json(&["observe", "show", "v"]);
     assert_eq!(shown["output"], "0123…[6 more characters]");
@@ -365,7 +381,11 @@ fn windows_line_ends_and_invalid_utf8_lines_are_handled_per_line() {
     bytes.extend_from_slice(b"{\"id\": \"\xff\"}\r\n");
     let file = g.path("mixed.jsonl");
     std::fs::write(&file, bytes).unwrap();
-    let out = g.run(&["--json", "observe", "import", file.to_str().unwrap()]);
+    let out = with_config(
+        &g,
+        FIXED_DATES,
+        &["--json", "observe", "import", file.to_str().unwrap()],
+    );
     assert_eq!(out.code, 1);
     let answer = out.json();
     assert_eq!(answer["accepted"], 1);

@@ -24,14 +24,7 @@ fn obs(id: &str, extra: Value) -> Value {
 }
 
 async fn send(server: &Server, key: &Key, items: Vec<Value>) -> (u16, Value) {
-    let (status, _, body) = post(
-        server,
-        "/v1/observations",
-        Some(key),
-        &json!({"observations": items}),
-    )
-    .await;
-    (status, body)
+    send_observations(server, key, &items).await
 }
 
 fn monitor(g: &Galley) -> Value {
@@ -207,10 +200,6 @@ async fn ingestion_needs_an_ingest_key_and_a_batch() {
         .collect();
     let (status, body) = send(&server, &admin, many).await;
     assert_eq!((status, code(&body)), (413, "payload_too_large"), "{body}");
-}
-
-fn attr(key: &str, value: Value) -> Value {
-    json!({"key": key, "value": value})
 }
 
 #[tokio::test]

@@ -46,11 +46,29 @@ fn call(day: u32, env: &str, i: u32) -> Value {
 }
 
 /// Ingests `items` into the server's file through the workspace API (as the server's
-/// `POST /v1/observations` does).
+/// `POST /v1/observations` does), with the clock at the end of the calls' days (2 to 4 March
+/// 2026), so the window holds them.
 fn ingest_on_server(w: &World, items: &[Value]) {
     let mut ws = Workspace::open(&w.server_db, "root").expect("server workspace");
-    let answer = ws.ingest(items, &KeepLimits::default()).expect("ingest");
+    let now: jiff::Timestamp = "2026-03-05T00:00:00Z".parse().unwrap();
+    let answer = ws
+        .ingest_at(items, &KeepLimits::default(), now.as_millisecond())
+        .expect("ingest");
     assert!(answer.rejected.is_empty(), "{:?}", answer.rejected);
+}
+
+/// bob's `galley observe import FILE`, with a window back to March 2026 and his local `dev`
+/// environment (which no workspace holds) accepted.
+fn import_as_bob(w: &World, file: &std::path::Path) {
+    let config = w.b.write(
+        "import.toml",
+        "[monitor]\naccept_unknown = true\nmax_past_days = 36500\n",
+    );
+    let mut cmd = w.b.command_as("bob");
+    cmd.env("GALLEY_CONFIG", config)
+        .args(["observe", "import", file.to_str().unwrap()]);
+    let out = w.b.run_cmd(cmd);
+    assert_eq!(out.code, 0, "{out:#?}");
 }
 
 fn month_of_calls() -> Vec<Value> {
@@ -209,7 +227,7 @@ fn local_imports_never_count_twice() {
     local.push(mine);
     let text: String = local.iter().map(|v| format!("{v}\n")).collect();
     let file = w.b.write("local.jsonl", &text);
-    ok_as(&w.b, "bob", &["observe", "import", file.to_str().unwrap()]);
+    import_as_bob(&w, &file);
     ingest_on_server(&w, &calls);
 
     sync_json(&w.b, "bob", &w.keys.bob);
@@ -238,7 +256,7 @@ fn local_imports_never_count_twice() {
     let mut dev = call(2, "dev", 2);
     dev["id"] = json!("mine-2");
     let file = w.b.write("more.jsonl", &format!("{extra}\n{dev}\n"));
-    ok_as(&w.b, "bob", &["observe", "import", file.to_str().unwrap()]);
+    import_as_bob(&w, &file);
     assert_eq!(here("production"), server);
     let dev = here("dev");
     assert_eq!(dev["rows"][0]["count"], 2, "{dev}");

@@ -8,6 +8,7 @@ use serde_json::{Map, Value as Json};
 use super::PromptName;
 
 mod fields;
+mod window;
 use fields::Problems;
 
 /// The longest observation id, in characters.
@@ -22,6 +23,12 @@ pub const MAX_LATENCY_MS: f64 = 86_400_000.0;
 pub const MAX_TOKENS: u64 = 100_000_000;
 /// The highest cost one call may report, in USD.
 pub const MAX_COST_USD: f64 = 10_000.0;
+/// How old an observation may be by default: a month of whole days, everything that
+/// `galley monitor --since 30d --by day` shows.
+pub const DEFAULT_MAX_PAST_DAYS: u32 = 31;
+/// How far ahead of the clock an observation may be by default (clocks drift, zones get mixed
+/// up; a day covers both).
+pub const DEFAULT_MAX_FUTURE_HOURS: u32 = 24;
 
 const FIELDS: &[&str] = &[
     "id",
@@ -106,7 +113,8 @@ impl Feedback {
     }
 }
 
-/// Limits applied to what is kept of an observation (the `[monitor]` config).
+/// What ingestion keeps of an observation and which observations it accepts (the `[monitor]`
+/// config).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KeepLimits {
@@ -116,6 +124,13 @@ pub struct KeepLimits {
     pub max_variable_chars: usize,
     /// Variables whose values are never kept (replaced by `[redacted]`).
     pub redact: Vec<String>,
+    /// Store observations of prompts, versions and environments the workspace does not hold
+    /// (off: each is refused with the reason).
+    pub accept_unknown: bool,
+    /// How long ago an observation's time may be, in days.
+    pub max_past_days: u32,
+    /// How far ahead of the clock an observation's time may be, in hours.
+    pub max_future_hours: u32,
 }
 
 impl Default for KeepLimits {
@@ -124,6 +139,9 @@ impl Default for KeepLimits {
             max_output_chars: 10_000,
             max_variable_chars: 2_000,
             redact: Vec::new(),
+            accept_unknown: false,
+            max_past_days: DEFAULT_MAX_PAST_DAYS,
+            max_future_hours: DEFAULT_MAX_FUTURE_HOURS,
         }
     }
 }
@@ -262,7 +280,7 @@ pub fn parse_observation(
             "must be a content hash (hexadecimal, 7 or more digits)",
         );
     }
-    let timestamp = p.timestamp(obj);
+    let timestamp = p.timestamp(obj, limits);
     let latency_ms = p.amount(obj, "latency_ms", MAX_LATENCY_MS);
     let input_tokens = p.whole(obj, "input_tokens", 0, MAX_TOKENS);
     let output_tokens = p.whole(obj, "output_tokens", 0, MAX_TOKENS);

@@ -223,6 +223,7 @@ fn output_and_variables_are_cut_and_named_variables_redacted() {
         max_output_chars: 5,
         max_variable_chars: 3,
         redact: vec!["email".into()],
+        ..KeepLimits::default()
     };
     let mut item = with("output", json!("abcdefgh"));
     item["variables"] = json!({"email": "a@b.c", "q": "hello", "n": 12, "list": [1, 2, 3]});
@@ -241,4 +242,45 @@ fn units_for_rollups_are_integers() {
     let obs = parse_observation(&item, &KeepLimits::default()).unwrap();
     assert_eq!(obs.latency_us(), Some(12_346));
     assert_eq!(obs.cost_nanos(), Some(123_000));
+}
+
+#[test]
+fn times_outside_the_window_are_refused_and_years_0000_and_9999_alike() {
+    let limits = KeepLimits::default();
+    // The clock as the workspace would read it: 2026-03-10T00:00:00Z.
+    let now = 1_773_100_800_000;
+    let at = |t: &str| parse_observation(&with("timestamp", json!(t)), &limits);
+    let problem = |t: &str| limits.time_problem(&at(t).unwrap(), now);
+    assert_eq!(problem("2026-03-10T00:00:00Z"), None);
+    assert_eq!(problem("2026-02-07T00:00:00Z"), None, "31 days back");
+    assert_eq!(problem("2026-03-11T00:00:00Z"), None, "24 hours ahead");
+    let past = problem("2026-02-06T23:59:59Z").unwrap();
+    assert!(
+        past.starts_with("timestamp: `2026-02-06T23:59:59.000Z` is outside the accepted window, 31 day(s) before now to 24 hour(s) after ([monitor] max_past_days, max_future_hours)"),
+        "{past}"
+    );
+    assert!(problem("2026-03-11T00:00:01Z").is_some());
+    // Year 0000 parses and falls before the window; 9999-12-31 is beyond what jiff holds and is
+    // refused by the parser with the same words.
+    let zero = problem("0000-01-01T00:00:00Z").unwrap();
+    let nines = at("9999-12-31T23:59:59Z").unwrap_err().1;
+    for said in [&zero, &nines] {
+        assert!(
+            said.starts_with("timestamp: `") && said.contains("is outside the accepted window"),
+            "{said}"
+        );
+    }
+    // A wider window takes an old date.
+    let wide = KeepLimits {
+        max_past_days: 36_500,
+        ..KeepLimits::default()
+    };
+    assert_eq!(
+        wide.time_problem(&at("2000-01-01T00:00:00Z").unwrap(), now),
+        None
+    );
+    assert!(
+        reason(with("timestamp", json!("2026-13-01T00:00:00Z")))
+            .contains("is not an RFC 3339 time")
+    );
 }

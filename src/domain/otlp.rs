@@ -13,7 +13,8 @@
 //! - status code 2 (`STATUS_CODE_ERROR`) is an error: type `error.type` (else `span_error`),
 //!   message the status message (else `exception.message`, else the type);
 //! - id `otel-TRACE-SPAN` (a re-sent span is a no-op), `trace_id` the trace id, timestamp the
-//!   start time, `latency_ms` end − start.
+//!   start time, `latency_ms` end − start. A span whose times are impossible (missing or zero,
+//!   the end before the start, longer than a day) is refused with the reason.
 
 use serde_json::{Map, Value as Json, json};
 
@@ -25,7 +26,8 @@ pub type PriceLookup<'a> = &'a dyn Fn(&str, u64, u64) -> Option<f64>;
 pub struct MappedSpans {
     /// Wire-form observations, one per span that names a prompt.
     pub observations: Vec<Json>,
-    /// How many spans were skipped (no prompt attribute, or not a span object).
+    /// How many spans were skipped (no prompt attribute, not a span object) or refused
+    /// (impossible times).
     pub skipped: usize,
     /// Why, for the first few skipped spans (`span N: reason`).
     pub reasons: Vec<String>,
@@ -89,7 +91,7 @@ pub fn map_request(request: &Json, price: PriceLookup<'_>) -> Result<MappedSpans
     Ok(out)
 }
 
-/// One span as a wire-form observation, or why it is skipped.
+/// One span as a wire-form observation, or why it is skipped or refused.
 pub fn map_span(
     span: &Json,
     resource: &Map<String, Json>,
@@ -123,17 +125,14 @@ pub fn map_span(
         obs.insert("hash".into(), h);
     }
     obs.insert("env".into(), find(ENV).unwrap_or(Json::Null));
-    let start = nanos(span.get("startTimeUnixNano"));
-    let end = nanos(span.get("endTimeUnixNano"));
-    let timestamp = start
-        .and_then(|n| jiff::Timestamp::from_nanosecond(n).ok())
-        .map(|t| json!(t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()));
-    obs.insert("timestamp".into(), timestamp.unwrap_or(Json::Null));
-    if let (Some(s), Some(e)) = (start, end)
-        && e >= s
-    {
-        obs.insert("latency_ms".into(), json!((e - s) as f64 / 1e6));
-    }
+    let (start, end) = span_times(span)?;
+    let timestamp = jiff::Timestamp::from_nanosecond(start)
+        .map_err(|_| format!("startTimeUnixNano {start} is not a time"))?;
+    obs.insert(
+        "timestamp".into(),
+        json!(timestamp.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+    );
+    obs.insert("latency_ms".into(), json!((end - start) as f64 / 1e6));
     let input = find(INPUT).map(number_or_text);
     let output = find(OUTPUT).map(number_or_text);
     if let Some(v) = &input {
@@ -169,6 +168,34 @@ pub fn map_span(
         obs.insert("trace_id".into(), json!(trace));
     }
     Ok(Json::Object(obs))
+}
+
+/// The longest span accepted, in nanoseconds: a day (as the longest latency of an
+/// observation). Anything longer is a clock or unit mistake, not a call.
+pub const MAX_SPAN_NANOS: i128 = 86_400 * 1_000_000_000;
+
+/// A span's start and end (Unix nanoseconds), or why they are impossible: either missing or
+/// zero, the end before the start, or more than [`MAX_SPAN_NANOS`] apart.
+fn span_times(span: &Json) -> Result<(i128, i128), String> {
+    let time = |field: &str| match nanos(span.get(field)) {
+        Some(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "{field} is missing or not after 1970 (Unix nanoseconds)"
+        )),
+    };
+    let (start, end) = (time("startTimeUnixNano")?, time("endTimeUnixNano")?);
+    if end < start {
+        return Err(format!(
+            "the span ends before it starts (endTimeUnixNano {end} < startTimeUnixNano {start})"
+        ));
+    }
+    if end - start > MAX_SPAN_NANOS {
+        return Err(format!(
+            "the span lasts {:.0} s, longer than a day (endTimeUnixNano − startTimeUnixNano)",
+            (end - start) as f64 / 1e9
+        ));
+    }
+    Ok((start, end))
 }
 
 /// OTLP `[{key, value: {stringValue|intValue|doubleValue|boolValue|...}}]` as plain JSON values.

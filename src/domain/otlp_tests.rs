@@ -236,3 +236,68 @@ fn mapped_spans_pass_the_observation_validation() {
     let (_, reason) = crate::domain::observation::parse_observation(&bare, &limits).unwrap_err();
     assert!(reason.contains("env: is required"), "{reason}");
 }
+
+#[test]
+fn spans_with_impossible_times_are_refused_with_the_reason() {
+    let timed = |start: Json, end: Json| {
+        let mut s = span(prompt_attrs());
+        s["startTimeUnixNano"] = start;
+        s["endTimeUnixNano"] = end;
+        s
+    };
+    let start = 1_767_225_600_000_000_000_i128;
+    let day = MAX_SPAN_NANOS;
+    let cases = [
+        (
+            timed(json!(start.to_string()), json!((start - 1).to_string())),
+            "the span ends before it starts",
+        ),
+        (
+            timed(json!("0"), json!(start.to_string())),
+            "startTimeUnixNano is missing",
+        ),
+        (
+            timed(Json::Null, json!(start.to_string())),
+            "startTimeUnixNano is missing",
+        ),
+        (
+            timed(json!(start.to_string()), json!("0")),
+            "endTimeUnixNano is missing",
+        ),
+        (
+            timed(json!("-5"), json!(start.to_string())),
+            "startTimeUnixNano is missing or not after 1970",
+        ),
+        (
+            timed(
+                json!(start.to_string()),
+                json!((start + day + 1).to_string()),
+            ),
+            "longer than a day",
+        ),
+        (
+            timed(
+                json!("999999999999999999999999"),
+                json!("999999999999999999999999"),
+            ),
+            "is not a time",
+        ),
+    ];
+    for (s, expected) in &cases {
+        let mapped = map_request(&request(env_resource(), vec![s.clone()]), &no_price).unwrap();
+        assert_eq!(mapped.skipped, 1, "{s}");
+        assert!(
+            mapped.reasons[0].starts_with("span 0: ") && mapped.reasons[0].contains(expected),
+            "{s}: {:?}",
+            mapped.reasons
+        );
+    }
+    // Exactly a day, and an instant span, are fine.
+    for end in [start + day, start] {
+        let ok = timed(json!(start.to_string()), json!(end.to_string()));
+        assert_eq!(
+            one(&request(env_resource(), vec![ok]))["latency_ms"],
+            json!((end - start) as f64 / 1e6)
+        );
+    }
+}

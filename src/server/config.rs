@@ -45,7 +45,8 @@ pub struct ServeConfig {
     /// Where request logs go; standard error when `None`.
     pub log_file: Option<PathBuf>,
     /// What ingestion keeps of each observation (output and variable sizes, redacted
-    /// variables): the settings file's `[monitor]` table, same keys as the user config's.
+    /// variables) and which it accepts (known prompts, versions and environments; the time
+    /// window): the settings file's `[monitor]` table, same keys as the user config's.
     pub keep: KeepLimits,
     /// What one render may cost: the settings file's `[render]` table, same keys as the user
     /// config's.
@@ -95,7 +96,8 @@ pub struct ServeFile {
     pub pool_size: Option<usize>,
     pub freshness_ms: Option<u32>,
     pub log_file: Option<PathBuf>,
-    /// `[monitor]`: `max_output_chars`, `max_variable_chars`, `redact`.
+    /// `[monitor]`: `max_output_chars`, `max_variable_chars`, `redact`, `accept_unknown`,
+    /// `max_past_days`, `max_future_hours`.
     pub monitor: Option<KeepLimits>,
     /// `[render]`: `fuel`, `max_output_bytes`, `max_inlined_bytes`.
     pub render: Option<RenderBudget>,

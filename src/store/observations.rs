@@ -297,6 +297,17 @@ impl Tx<'_> {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The number of `prompt`'s latest version; `None` when there is no prompt of that name
+    /// (a prompt has its versions 1 to the latest: numbers are given in order, none skipped).
+    pub fn latest_version_of(&self, prompt: &str) -> Result<Option<u32>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT max(v.number) FROM versions v JOIN prompts p ON p.id = v.prompt_id
+             WHERE p.name = ?1",
+        )?;
+        let latest: Option<i64> = stmt.query_row([prompt], |r| r.get(0))?;
+        Ok(latest.map(|n| n as u32))
+    }
+
     /// The number of `prompt`'s version whose content hash starts with `hash`, if exactly one
     /// does.
     pub fn version_with_hash(&self, prompt: &str, hash: &str) -> Result<Option<u32>, StoreError> {

@@ -11,7 +11,7 @@ use serde_json::{Value as Json, json};
 use crate::domain::metrics::BucketSize;
 use crate::domain::observation::KeepLimits;
 
-use super::{Result, Workspace};
+use super::{Result, Workspace, WorkspaceError};
 
 /// `[traffic]`: the calls one prompt received.
 #[derive(Deserialize)]
@@ -154,7 +154,16 @@ impl Workspace {
                 }
             }
         }
-        let answer = self.ingest(&items, &KeepLimits::default())?;
+        // Dated by the demo's clock, so a pinned demo's traffic falls in its own window; every
+        // call names a prompt, version and environment the story created.
+        let answer = self.ingest_at(&items, &KeepLimits::default(), now)?;
+        if let Some(r) = answer.rejected.first() {
+            return Err(WorkspaceError::Refused(format!(
+                "the demo's traffic was refused ({} calls), the first: {}",
+                answer.rejected.len(),
+                r.reason
+            )));
+        }
         Ok(answer.accepted - answer.duplicates)
     }
 }

@@ -28,6 +28,7 @@ mod keyring_tests;
 mod keys;
 mod monitor;
 mod monitor_series;
+mod observation_targets;
 mod observations;
 mod people;
 mod playground;

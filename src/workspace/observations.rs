@@ -2,7 +2,7 @@
 //! `galley observe import`), feedback that arrives later, reading them back, and turning a bad
 //! one into a test case: the refine step of the loop.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Value as Json, json};
@@ -16,6 +16,7 @@ use crate::domain::observation::{
 };
 use crate::store::Tx;
 
+use super::observation_targets::Targets;
 use super::{Result, Workspace, WorkspaceError};
 
 /// How many observations one transaction of an import holds: big enough to amortise the
@@ -35,18 +36,57 @@ pub struct CaseFromObservation {
 impl Workspace {
     /// Validates each item of a batch and stores the good ones in one transaction, rollups
     /// included; the bad ones come back with every problem named. A re-sent id is accepted and
-    /// changes nothing. The answer's indexes are positions in `items`.
+    /// changes nothing. The answer's indexes are positions in `items`. Times are checked
+    /// against the clock's window ([`KeepLimits::window`]).
     pub fn ingest(&mut self, items: &[Json], limits: &KeepLimits) -> Result<BatchAnswer> {
+        self.ingest_at(items, limits, jiff::Timestamp::now().as_millisecond())
+    }
+
+    /// [`Workspace::ingest`] with the clock reading `now_ms`. Beyond each item's own fields,
+    /// an item is refused when its time is outside the window or (unless
+    /// `limits.accept_unknown`) it names a prompt, version, content hash or environment the
+    /// workspace does not hold; those checks run in the transaction that stores the batch.
+    pub fn ingest_at(
+        &mut self,
+        items: &[Json],
+        limits: &KeepLimits,
+        now_ms: i64,
+    ) -> Result<BatchAnswer> {
         let mut answer = BatchAnswer::default();
-        let mut good = Vec::with_capacity(items.len());
+        let mut parsed = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
             match parse_observation(item, limits) {
-                Ok(obs) => good.push(obs),
+                Ok(obs) => parsed.push((index, obs)),
                 Err((id, reason)) => answer.rejected.push(Rejection { index, id, reason }),
             }
         }
-        answer.accepted = good.len();
-        answer.duplicates = self.store.write(|tx| store_batch(tx, &mut good))?;
+        let (accepted, duplicates, refused) = self.store.write(|tx| -> Result<_> {
+            let mut targets = Targets::new(tx, limits.accept_unknown)?;
+            let mut good = Vec::with_capacity(parsed.len());
+            let mut refused = Vec::new();
+            for (index, mut obs) in parsed {
+                let mut problems: Vec<String> =
+                    limits.time_problem(&obs, now_ms).into_iter().collect();
+                targets.check(tx, &mut obs, &mut problems)?;
+                if problems.is_empty() {
+                    good.push(obs);
+                } else {
+                    refused.push(Rejection {
+                        index,
+                        id: Some(obs.id),
+                        reason: problems.join("; "),
+                    });
+                }
+            }
+            let duplicates = store_batch(tx, &good)?;
+            Ok((good.len(), duplicates, refused))
+        })?;
+        answer.accepted = accepted;
+        answer.duplicates = duplicates;
+        if !refused.is_empty() {
+            answer.rejected.extend(refused);
+            answer.rejected.sort_by_key(|r| r.index);
+        }
         Ok(answer)
     }
 
@@ -220,26 +260,14 @@ fn not_found(id: &str) -> WorkspaceError {
     ))
 }
 
-/// Stores new observations (resolving content hashes to version numbers) and adds them to
-/// their rollups; returns how many were already stored.
-fn store_batch(tx: &Tx<'_>, batch: &mut [Observation]) -> Result<usize> {
-    let mut versions: HashMap<(String, String), Option<u32>> = HashMap::new();
+/// Stores new observations (their content hashes already resolved to version numbers) and
+/// adds them to their rollups; returns how many were already stored.
+fn store_batch(tx: &Tx<'_>, batch: &[Observation]) -> Result<usize> {
     let mut fresh = Vec::with_capacity(batch.len());
     let mut duplicates = 0;
-    for obs in batch.iter_mut() {
-        if let (None, Some(hash)) = (obs.version, &obs.hash) {
-            let key = (obs.prompt.clone(), hash.clone());
-            obs.version = match versions.get(&key) {
-                Some(v) => *v,
-                None => {
-                    let v = tx.version_with_hash(&obs.prompt, hash)?;
-                    versions.insert(key, v);
-                    v
-                }
-            };
-        }
+    for obs in batch {
         if tx.insert_observation(obs)? {
-            fresh.push(&*obs);
+            fresh.push(obs);
         } else {
             duplicates += 1;
         }

@@ -35,6 +35,13 @@ pub struct MonitorConfig {
     pub max_variable_chars: Option<usize>,
     /// Variables whose values are never stored.
     pub redact: Vec<String>,
+    /// Store observations of prompts, versions and environments the workspace does not hold
+    /// (default false: each is refused with the reason).
+    pub accept_unknown: Option<bool>,
+    /// How long ago an observation's time may be, in days (default 31).
+    pub max_past_days: Option<u32>,
+    /// How far ahead of the clock an observation's time may be, in hours (default 24).
+    pub max_future_hours: Option<u32>,
     /// `[monitor.thresholds]`, `[monitor.thresholds.env.NAME]`,
     /// `[monitor.thresholds.prompt."NAME"]`, `[monitor.thresholds.prompt."NAME".env.NAME]`.
     pub thresholds: crate::domain::thresholds::ThresholdConfig,
@@ -50,6 +57,9 @@ impl MonitorConfig {
                 .max_variable_chars
                 .unwrap_or(defaults.max_variable_chars),
             redact: self.redact.clone(),
+            accept_unknown: self.accept_unknown.unwrap_or(defaults.accept_unknown),
+            max_past_days: self.max_past_days.unwrap_or(defaults.max_past_days),
+            max_future_hours: self.max_future_hours.unwrap_or(defaults.max_future_hours),
         }
     }
 }

@@ -333,6 +333,18 @@ pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")
 }
 
+/// POSTs `{"observations": items}` to `/v1/observations` with `key`: (status, body).
+pub async fn send_observations(server: &Server, key: &Key, items: &[Value]) -> (u16, Value) {
+    let batch = json!({"observations": items});
+    let (status, _, body) = post(server, "/v1/observations", Some(key), &batch).await;
+    (status, body)
+}
+
+/// An OTLP attribute `{key, value}` (the value an `AnyValue`, e.g. `{"stringValue": "x"}`).
+pub fn attr(key: &str, value: Value) -> Value {
+    json!({"key": key, "value": value})
+}
+
 /// The workspace file of `g`.
 pub fn db(g: &Galley) -> &Path {
     g.db()

@@ -89,10 +89,20 @@ impl Problems {
         None
     }
 
-    pub(super) fn timestamp(&mut self, obj: &Map<String, Json>) -> Option<String> {
+    /// An RFC 3339 time, in UTC with milliseconds. One that is well formed but beyond the
+    /// times jiff holds (9999-12-31) is outside the accepted window, as year 0000 is.
+    pub(super) fn timestamp(
+        &mut self,
+        obj: &Map<String, Json>,
+        limits: &KeepLimits,
+    ) -> Option<String> {
         let text = self.short_text(obj, "timestamp", 64, true)?;
         match text.parse::<jiff::Timestamp>() {
             Ok(t) => Some(t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()),
+            Err(_) if is_rfc3339(&text) => {
+                self.add("timestamp", &limits.outside_window(&text));
+                None
+            }
             Err(_) => {
                 self.add(
                     "timestamp",
@@ -258,4 +268,11 @@ impl Problems {
         }
         kept
     }
+}
+
+/// Whether `text` has the shape of an RFC 3339 time (a date, a time and an offset), whether or
+/// not the instant it names is one jiff can hold.
+fn is_rfc3339(text: &str) -> bool {
+    jiff::fmt::temporal::Pieces::parse(text)
+        .is_ok_and(|p| p.time().is_some() && p.offset().is_some())
 }
