@@ -623,8 +623,15 @@ fn an_older_file_gets_its_chain_when_migrated() {
     // Turn the file back into one from before the chain (schema 3): no hash columns, no head,
     // and none of what later migrations added (the stored list entries of 6, the people,
     // environments and policies of 7, the deployments and reviews of 8, the comments of 9, the
-    // observations of 12, the synced monitoring data of 13).
+    // observations of 12, the synced monitoring data of 13, the delivery counter of 15).
     let conn = tamper(&g);
+    let mut downgrade = String::from("DROP TABLE IF EXISTS delivery_changes;");
+    for table in ["prompts", "versions", "workspace_id"] {
+        for event in ["insert", "update", "delete"] {
+            downgrade += &format!("DROP TRIGGER IF EXISTS delivery_changes_{table}_{event};");
+        }
+    }
+    conn.execute_batch(&downgrade).expect("drop the delivery counter of 15");
     conn.execute_batch(
         "DROP TABLE IF EXISTS audit_checkpoints;
          DROP TABLE IF EXISTS user_keys;
