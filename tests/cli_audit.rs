@@ -631,7 +631,8 @@ fn an_older_file_gets_its_chain_when_migrated() {
             downgrade += &format!("DROP TRIGGER IF EXISTS delivery_changes_{table}_{event};");
         }
     }
-    conn.execute_batch(&downgrade).expect("drop the delivery counter of 15");
+    conn.execute_batch(&downgrade)
+        .expect("drop the delivery counter of 15");
     conn.execute_batch(
         "DROP TABLE IF EXISTS audit_checkpoints;
          DROP TABLE IF EXISTS user_keys;
