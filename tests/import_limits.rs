@@ -159,3 +159,18 @@ fn the_import_table_of_the_config_sets_the_limits() {
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("max_bites"), "{}", out.stderr);
 }
+
+#[test]
+fn a_file_of_bad_lines_lists_the_first_thousand_and_counts_the_rest() {
+    let g = Galley::new();
+    g.ok(&["init"]);
+    let bad = g.write("bad.jsonl", &"x\n".repeat(5000));
+    let out = g.run(&["observe", "import", bad.to_str().unwrap(), "--json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let answer: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    assert_eq!(answer["rejected"].as_array().map(Vec::len), Some(1000));
+    assert_eq!(answer["rejected"][0]["index"], 0);
+    assert_eq!(answer["rejected"][999]["index"], 999);
+    assert_eq!(answer["rejected_unlisted"], 4000);
+    assert!(out.stderr.contains("5000 line(s) of"), "{}", out.stderr);
+}

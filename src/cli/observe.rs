@@ -156,10 +156,10 @@ fn import(ctx: &mut Ctx, config: &Config, file: &std::path::Path) -> anyhow::Res
     } else {
         output::print(&import_text(&answer));
     }
-    if !answer.rejected.is_empty() {
+    if answer.rejected_count() > 0 {
         anyhow::bail!(
             "{} line(s) of {} rejected (the others were stored)",
-            answer.rejected.len(),
+            answer.rejected_count(),
             file.display()
         );
     }
@@ -174,7 +174,7 @@ fn import_text(answer: &BatchAnswer) -> String {
             answer.duplicates
         ));
     }
-    out.push_str(&format!(", rejected {}.", answer.rejected.len()));
+    out.push_str(&format!(", rejected {}.", answer.rejected_count()));
     for r in &answer.rejected {
         let id =
             r.id.as_deref()
@@ -183,6 +183,12 @@ fn import_text(answer: &BatchAnswer) -> String {
             "\n  {}{id}: {}",
             paint(BAD, format!("line {}", r.index + 1)),
             r.reason
+        ));
+    }
+    if answer.rejected_unlisted > 0 {
+        out.push_str(&format!(
+            "\n  … and {} more rejected line(s), not listed",
+            answer.rejected_unlisted
         ));
     }
     out

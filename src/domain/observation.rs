@@ -246,6 +246,34 @@ pub struct BatchAnswer {
     #[serde(default)]
     pub duplicates: usize,
     pub rejected: Vec<Rejection>,
+    /// Rejected items beyond the first ones listed in `rejected` (an import of a file keeps at
+    /// most [`BatchAnswer::LISTED`] reasons, so a file of bad lines cannot fill the memory).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rejected_unlisted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl BatchAnswer {
+    /// The most rejections an import lists.
+    pub const LISTED: usize = 1000;
+
+    /// Every rejected item, listed or not.
+    pub fn rejected_count(&self) -> usize {
+        self.rejected.len() + self.rejected_unlisted
+    }
+
+    /// Keeps the first [`BatchAnswer::LISTED`] rejections (by index) once twice as many are
+    /// held, counting the rest.
+    pub fn bound_rejections(&mut self) {
+        if self.rejected.len() >= 2 * Self::LISTED {
+            self.rejected.sort_by_key(|r| r.index);
+            self.rejected_unlisted += self.rejected.len() - Self::LISTED;
+            self.rejected.truncate(Self::LISTED);
+        }
+    }
 }
 
 /// Validates one wire item. `Err` carries the id (when readable) and every problem found.

@@ -147,11 +147,14 @@ impl Workspace {
                     items.push(item);
                     line_of.push(line);
                 }
-                Err(e) => answer.rejected.push(Rejection {
-                    index: line,
-                    id: None,
-                    reason: format!("not JSON: {e}"),
-                }),
+                Err(e) => {
+                    answer.rejected.push(Rejection {
+                        index: line,
+                        id: None,
+                        reason: format!("not JSON: {e}"),
+                    });
+                    answer.bound_rejections();
+                }
             }
             if items.len() == IMPORT_CHUNK {
                 self.import_chunk(&mut items, &mut line_of, limits, &mut answer)?;
@@ -159,6 +162,10 @@ impl Workspace {
         }
         self.import_chunk(&mut items, &mut line_of, limits, &mut answer)?;
         answer.rejected.sort_by_key(|r| r.index);
+        if answer.rejected.len() > BatchAnswer::LISTED {
+            answer.rejected_unlisted += answer.rejected.len() - BatchAnswer::LISTED;
+            answer.rejected.truncate(BatchAnswer::LISTED);
+        }
         Ok(answer)
     }
 
@@ -178,6 +185,7 @@ impl Workspace {
                 index: line_of[r.index],
                 ..r
             }));
+        answer.bound_rejections();
         items.clear();
         line_of.clear();
         Ok(())
