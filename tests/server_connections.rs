@@ -88,6 +88,9 @@ async fn a_thousand_half_sent_requests_are_closed_and_healthz_answers_throughout
         opened.elapsed() >= Duration::from_millis(1900),
         "closed before the timeout"
     );
+    // 1,000 connections held open cost the server little memory.
+    let peak = common::measure::peak_kb(server.pid()).expect("the server's status");
+    assert!(peak < 100 * 1024, "the server peaked at {peak} kB");
     let (status, _, _) = get(&server, "/healthz", None).await;
     assert_eq!(status, 200);
 }

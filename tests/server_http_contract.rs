@@ -211,6 +211,9 @@ async fn gzip_bodies_are_decoded_on_every_json_route_and_other_encodings_refused
         (413, "payload_too_large"),
         "{refused}"
     );
+    // Refused without inflating it: the server stays small.
+    let peak = common::measure::peak_kb(server.pid()).expect("the server's status");
+    assert!(peak < 100 * 1024, "the server peaked at {peak} kB");
     let (status, _, _) = get(&server, "/healthz", None).await;
     assert_eq!(status, 200);
 }

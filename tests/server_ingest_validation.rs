@@ -312,3 +312,36 @@ fn observe_import_follows_the_same_rules_with_the_same_settings() {
     );
     assert_eq!(bad.stderr.lines().count(), 1, "{}", bad.stderr);
 }
+
+/// A batch as large as the body limit allows, every item naming a prompt and an environment of
+/// its own that the server does not hold: all refused, quickly, in little memory, and nothing
+/// of them stored (no observation, so no rollup row either).
+#[tokio::test]
+async fn a_full_batch_of_invented_names_is_refused_cheaply_and_stores_nothing() {
+    let g = seeded();
+    let ingest = key(&g, "ingest");
+    let server = Server::start(&g, &[]);
+    let items: Vec<Value> = (0..8000)
+        .map(|i| {
+            obs(
+                &format!("inv{i}"),
+                json!({"prompt": format!("x/p{i}"), "env": format!("e{i}")}),
+            )
+        })
+        .collect();
+    let body = serde_json::to_vec(&json!({"observations": items})).unwrap();
+    assert!(
+        body.len() < 1 << 20,
+        "the batch fits the default body limit"
+    );
+    let started = std::time::Instant::now();
+    let answer = send(&server, &ingest, &items).await;
+    let elapsed = started.elapsed();
+    assert_eq!(answer["accepted"], 0, "{}", answer["rejected"][0]);
+    assert_eq!(answer["rejected"].as_array().map(Vec::len), Some(8000));
+    // A second on a quiet machine; generous on this shared one running debug builds.
+    assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
+    let peak = common::measure::peak_kb(server.pid()).expect("the server's status");
+    assert!(peak < 100 * 1024, "the server peaked at {peak} kB");
+    assert!(!stored(&g, "inv0") && !stored(&g, "inv7999"));
+}
