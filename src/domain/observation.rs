@@ -265,10 +265,11 @@ impl BatchAnswer {
         self.rejected.len() + self.rejected_unlisted
     }
 
-    /// Keeps the first [`BatchAnswer::LISTED`] rejections (by index) once twice as many are
-    /// held, counting the rest.
-    pub fn bound_rejections(&mut self) {
-        if self.rejected.len() >= 2 * Self::LISTED {
+    /// Sorts the rejections by index and keeps the first [`BatchAnswer::LISTED`], counting the
+    /// rest, once more than `LISTED + slack` are held (a slack lets an import sort only now
+    /// and then).
+    pub fn bound_rejections(&mut self, slack: usize) {
+        if self.rejected.len() > Self::LISTED + slack {
             self.rejected.sort_by_key(|r| r.index);
             self.rejected_unlisted += self.rejected.len() - Self::LISTED;
             self.rejected.truncate(Self::LISTED);

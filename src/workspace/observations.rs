@@ -153,7 +153,7 @@ impl Workspace {
                         id: None,
                         reason: format!("not JSON: {e}"),
                     });
-                    answer.bound_rejections();
+                    answer.bound_rejections(BatchAnswer::LISTED);
                 }
             }
             if items.len() == IMPORT_CHUNK {
@@ -162,10 +162,7 @@ impl Workspace {
         }
         self.import_chunk(&mut items, &mut line_of, limits, &mut answer)?;
         answer.rejected.sort_by_key(|r| r.index);
-        if answer.rejected.len() > BatchAnswer::LISTED {
-            answer.rejected_unlisted += answer.rejected.len() - BatchAnswer::LISTED;
-            answer.rejected.truncate(BatchAnswer::LISTED);
-        }
+        answer.bound_rejections(0);
         Ok(answer)
     }
 
@@ -185,7 +182,7 @@ impl Workspace {
                 index: line_of[r.index],
                 ..r
             }));
-        answer.bound_rejections();
+        answer.bound_rejections(BatchAnswer::LISTED);
         items.clear();
         line_of.clear();
         Ok(())
